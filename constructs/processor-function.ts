@@ -1,0 +1,175 @@
+import { AssetType, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import type { ProcessorBundle } from '../functions/bundle';
+import { FunctionConfig, functionEnvironment } from '../lib/function-environment';
+
+/** Lambda's Node.js runtime: the newest that AWS supports for new functions. */
+export const PROCESSOR_RUNTIME = 'nodejs22.x';
+
+export interface ProcessorFunctionProps {
+  readonly functionName: string;
+  readonly roleName: string;
+  readonly logGroupName: string;
+  readonly failureQueueName: string;
+  /** The deployment archive from `bundleProcessor`. */
+  readonly code: ProcessorBundle;
+  /** What the function is told through its environment variables. */
+  readonly config: FunctionConfig;
+  /** ARN of the bucket the function reads uploads from. */
+  readonly uploadBucketArn: string;
+  /** ARNs of the buckets the function writes variants to. */
+  readonly outputBucketArns: readonly string[];
+  /** ARN of the metadata table. */
+  readonly tableArn: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** @default - unreserved */
+  readonly reservedConcurrency?: number;
+  /** Retries of a failed asynchronous invocation before the event goes to the failure queue. */
+  readonly maxRetries: number;
+  /** Age after which an undelivered event goes to the failure queue. */
+  readonly maxEventAgeSeconds: number;
+  readonly logRetentionDays: number;
+  readonly failureQueueRetentionDays: number;
+}
+
+/**
+ * The image processor: the Lambda function with its own role (least privilege), its own log group (JSON logs,
+ * retention set), X-Ray tracing, and the failure path: bounded retries and event age, then an encrypted SQS queue
+ * that keeps what failed for `failureQueueRetentionDays` so it can be replayed.
+ */
+export class ProcessorFunction extends Construct {
+  public readonly function: LambdaFunction;
+  public readonly role: IamRole;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly failureQueue: SqsQueue;
+  public readonly invokeConfig: LambdaFunctionEventInvokeConfig;
+  public readonly asset: TerraformAsset;
+
+  constructor(scope: Construct, id: string, props: ProcessorFunctionProps) {
+    super(scope, id);
+
+    this.failureQueue = new SqsQueue(this, 'failure-queue', {
+      name: props.failureQueueName,
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: props.failureQueueRetentionDays * 86_400,
+    });
+    const queuePolicy = new DataAwsIamPolicyDocument(this, 'failure-queue-policy-document', {
+      statement: [
+        {
+          sid: 'DenyInsecureTransport',
+          effect: 'Deny',
+          principals: [{ type: '*', identifiers: ['*'] }],
+          actions: ['sqs:*'],
+          resources: [this.failureQueue.arn],
+          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+        },
+      ],
+    });
+    new SqsQueuePolicy(this, 'failure-queue-policy', { queueUrl: this.failureQueue.url, policy: queuePolicy.json });
+
+    this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
+      name: props.logGroupName,
+      retentionInDays: props.logRetentionDays,
+    });
+
+    const assumeRole = new DataAwsIamPolicyDocument(this, 'assume-role', {
+      statement: [
+        {
+          effect: 'Allow',
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }],
+        },
+      ],
+    });
+    this.role = new IamRole(this, 'role', { name: props.roleName, assumeRolePolicy: assumeRole.json });
+
+    const permissions = new DataAwsIamPolicyDocument(this, 'permissions', {
+      statement: [
+        {
+          sid: 'ReadUploads',
+          effect: 'Allow',
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [`${props.uploadBucketArn}/*`],
+        },
+        {
+          sid: 'WriteVariants',
+          effect: 'Allow',
+          actions: ['s3:PutObject'],
+          resources: props.outputBucketArns.map((arn) => `${arn}/*`),
+        },
+        {
+          sid: 'RecordMetadata',
+          effect: 'Allow',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resources: [props.tableArn],
+        },
+        {
+          sid: 'WriteOwnLogs',
+          effect: 'Allow',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [`${this.logGroup.arn}:*`],
+        },
+        {
+          sid: 'SendToFailureQueue',
+          effect: 'Allow',
+          actions: ['sqs:SendMessage'],
+          resources: [this.failureQueue.arn],
+        },
+        {
+          sid: 'Tracing',
+          effect: 'Allow',
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          // X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions: AWS accepts only "*".
+          resources: ['*'],
+        },
+      ],
+    });
+    const policy = new IamRolePolicy(this, 'permissions-policy', {
+      name: 'processor',
+      role: this.role.id,
+      policy: permissions.json,
+    });
+
+    this.asset = new TerraformAsset(this, 'code', { path: props.code.zipPath, type: AssetType.FILE });
+
+    this.function = new LambdaFunction(this, 'function', {
+      functionName: props.functionName,
+      role: this.role.arn,
+      runtime: PROCESSOR_RUNTIME,
+      architectures: [props.code.architecture],
+      handler: 'index.handler',
+      filename: this.asset.path,
+      sourceCodeHash: props.code.sourceCodeHash,
+      memorySize: props.memoryMb,
+      timeout: props.timeoutSeconds,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      tracingConfig: { mode: 'Active' },
+      loggingConfig: {
+        logFormat: 'JSON',
+        logGroup: this.logGroup.name,
+        applicationLogLevel: 'INFO',
+        systemLogLevel: 'WARN',
+      },
+      environment: { variables: functionEnvironment(props.config) },
+      // The log group must exist with its retention before the first invocation creates it without one, and the
+      // role must hold its permissions before S3 can invoke the function.
+      dependsOn: [this.logGroup, policy],
+    });
+
+    this.invokeConfig = new LambdaFunctionEventInvokeConfig(this, 'async-invoke', {
+      functionName: this.function.functionName,
+      maximumRetryAttempts: props.maxRetries,
+      maximumEventAgeInSeconds: props.maxEventAgeSeconds,
+      destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
+    });
+  }
+}

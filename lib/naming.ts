@@ -1,0 +1,129 @@
+/**
+ * Resource naming: every physical name is `<prefix>-<role>-<suffix>`, decided here and nowhere else.
+ *
+ * The prefix makes bucket names globally unique per organisation; the suffix is the environment (dev, staging,
+ * prod) or a preview (pr3515). Names are validated at synth time so a bad suffix fails before Terraform runs.
+ */
+import { OUTPUT_FORMATS, OutputFormat } from './formats';
+
+/** The project's name: stack names and tags start with it. */
+export const PROJECT = 'image-optimization';
+
+export function stackName(suffix: string): string {
+  return `${PROJECT}-${suffix}`;
+}
+
+/** Key of a stack's Terraform state inside the state bucket. */
+export function stateKey(suffix: string): string {
+  return `${PROJECT}/${suffix}/terraform.tfstate`;
+}
+
+export interface ResourceNames {
+  readonly uploadBucket: string;
+  readonly outputBuckets: Readonly<Record<OutputFormat, string>>;
+  readonly table: string;
+  readonly processorFunction: string;
+  readonly processorRole: string;
+  readonly processorLogGroup: string;
+  readonly failureQueue: string;
+  readonly alarmTopic: string;
+  /** Topic for the CDN alarms, which live in us-east-1 with CloudFront's metrics. */
+  readonly edgeAlarmTopic: string;
+  readonly dashboard: string;
+  readonly edgeFunction: string;
+  readonly cachePolicy: string;
+  readonly responseHeadersPolicy: string;
+  readonly originAccessControl: string;
+  /** Prefix of every alarm name. */
+  readonly alarmPrefix: string;
+}
+
+export function resourceNames(prefix: string, suffix: string): ResourceNames {
+  const name = (role: string) => `${prefix}-${role}-${suffix}`;
+  const processorFunction = name('processor');
+  return {
+    uploadBucket: name('uploads'),
+    outputBuckets: Object.fromEntries(OUTPUT_FORMATS.map((format) => [format, name(format)])) as Record<OutputFormat, string>,
+    table: name('metadata'),
+    processorFunction,
+    processorRole: processorFunction,
+    processorLogGroup: `/aws/lambda/${processorFunction}`,
+    failureQueue: name('failures'),
+    alarmTopic: name('alarms'),
+    edgeAlarmTopic: name('edge-alarms'),
+    dashboard: name('dashboard'),
+    edgeFunction: name('negotiate'),
+    cachePolicy: name('images'),
+    responseHeadersPolicy: name('images'),
+    originAccessControl: name('oac'),
+    alarmPrefix: `${prefix}-${suffix}`,
+  };
+}
+
+const SUFFIX = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+const PREFIX = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
+export const MAX_SUFFIX_LENGTH = 20;
+export const MAX_PREFIX_LENGTH = 24;
+
+export function suffixProblems(suffix: string): string[] {
+  if (!SUFFIX.test(suffix) || suffix.includes('--')) {
+    return [`Invalid environment suffix (value: ${JSON.stringify(suffix)}): use lower-case letters, digits and single hyphens, starting and ending with a letter or digit`];
+  }
+  if (suffix.length > MAX_SUFFIX_LENGTH) {
+    return [`Invalid environment suffix (value: ${JSON.stringify(suffix)}): at most ${MAX_SUFFIX_LENGTH} characters, received ${suffix.length}`];
+  }
+  return [];
+}
+
+export function prefixProblems(prefix: string): string[] {
+  if (!PREFIX.test(prefix) || prefix.includes('--')) {
+    return [`Invalid name prefix (value: ${JSON.stringify(prefix)}): use lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit`];
+  }
+  if (prefix.length > MAX_PREFIX_LENGTH) {
+    return [`Invalid name prefix (value: ${JSON.stringify(prefix)}): at most ${MAX_PREFIX_LENGTH} characters, received ${prefix.length}`];
+  }
+  return [];
+}
+
+/**
+ * The S3 general-purpose bucket naming rules, stricter on one point: no dots, because transfer acceleration and
+ * virtual-hosted TLS both break on dotted names.
+ */
+export function bucketNameProblems(name: string, what = 'bucket name'): string[] {
+  const problems: string[] = [];
+  const shown = `Invalid S3 ${what} (value: ${name})`;
+  if (name.length < 3 || name.length > 63) {
+    problems.push(`${shown}: must be 3 to 63 characters long, received ${name.length}`);
+  }
+  if (!/^[a-z0-9-]*$/.test(name)) problems.push(`${shown}: only lower-case letters, digits and hyphens are allowed`);
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) {
+    problems.push(`${shown}: must start and end with a lower-case letter or a digit`);
+  }
+  for (const reserved of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
+    if (name.startsWith(reserved)) problems.push(`${shown}: must not start with the reserved prefix ${reserved}`);
+  }
+  for (const reserved of ['-s3alias', '--ol-s3', '--x-s3', '--table-s3']) {
+    if (name.endsWith(reserved)) problems.push(`${shown}: must not end with the reserved suffix ${reserved}`);
+  }
+  return problems;
+}
+
+/** Lengths AWS allows for the other named resources. */
+const NAME_LIMITS: ReadonlyArray<[keyof ResourceNames, number, string]> = [
+  ['processorFunction', 64, 'Lambda function name'],
+  ['processorRole', 64, 'IAM role name'],
+  ['failureQueue', 80, 'SQS queue name'],
+  ['alarmTopic', 256, 'SNS topic name'],
+  ['edgeFunction', 64, 'CloudFront function name'],
+  ['table', 255, 'DynamoDB table name'],
+];
+
+/** Every problem with the names a prefix and suffix produce. */
+export function namesProblems(names: ResourceNames): string[] {
+  const problems = [names.uploadBucket, ...Object.values(names.outputBuckets)].flatMap((bucket) => bucketNameProblems(bucket));
+  for (const [key, limit, what] of NAME_LIMITS) {
+    const value = names[key] as string;
+    if (value.length > limit) problems.push(`Invalid ${what} (value: ${value}): at most ${limit} characters, received ${value.length}`);
+  }
+  return problems;
+}

@@ -1,0 +1,175 @@
+import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { AwsProvider, AwsProviderConfig } from '@cdktf/provider-aws/lib/provider';
+import { Cdn } from '../constructs/cdn';
+import { MetadataTable } from '../constructs/metadata-table';
+import { Monitoring } from '../constructs/monitoring';
+import { OptimizedBuckets } from '../constructs/optimized-buckets';
+import { ProcessorFunction } from '../constructs/processor-function';
+import { UploadBucket } from '../constructs/upload-bucket';
+import { UploadNotifications } from '../constructs/upload-notifications';
+import { bundleProcessor } from '../functions/bundle';
+import { OUTPUT_FORMATS } from '../lib/formats';
+import { METRICS_NAMESPACE } from '../lib/metrics';
+import { stateKey } from '../lib/naming';
+import { CLOUDFRONT_REGION } from '../lib/regions';
+import { PolicyPack } from '../policies/policy-pack';
+import { EnvironmentSettings } from './settings';
+
+/**
+ * Stands in for the account id in offline synthesis only (plan review and tests without credentials), where the
+ * caller-identity lookup cannot run. An offline plan is never applied: it has a local backend and no credentials.
+ */
+export const OFFLINE_ACCOUNT_ID = '000000000000';
+
+/**
+ * One environment of the image optimization pipeline: uploads bucket, optimized buckets, metadata table, processor
+ * function and its failure path, upload notifications, CDN and monitoring, with remote state of its own.
+ */
+export class ImageOptimizationStack extends TerraformStack {
+  public readonly settings: EnvironmentSettings;
+
+  constructor(scope: Construct, id: string, settings: EnvironmentSettings) {
+    super(scope, id);
+    this.settings = settings;
+    const { names, state } = settings;
+
+    if (state.offline) {
+      new LocalBackend(this, { path: `terraform.${settings.suffix}.tfstate` });
+    } else {
+      const backend = new S3Backend(this, {
+        bucket: state.bucket,
+        key: stateKey(settings.suffix),
+        region: state.region,
+        encrypt: true,
+      });
+      // S3-native state locking (Terraform >= 1.10); cdktf's S3Backend has no property for it yet.
+      backend.addOverride('use_lockfile', true);
+    }
+
+    const providerConfig: AwsProviderConfig = {
+      defaultTags: [{ tags: { ...settings.tags } }],
+      ...(state.offline
+        ? {
+            skipCredentialsValidation: true,
+            skipRequestingAccountId: true,
+            skipMetadataApiCheck: 'true',
+            skipRegionValidation: true,
+            maxRetries: 1,
+          }
+        : {}),
+    };
+    new AwsProvider(this, 'aws', { ...providerConfig, region: settings.region });
+    const edgeProvider =
+      settings.region === CLOUDFRONT_REGION
+        ? undefined
+        : new AwsProvider(this, 'aws-us-east-1', { ...providerConfig, region: CLOUDFRONT_REGION, alias: 'us_east_1' });
+
+    const accountId =
+      settings.accountId ?? (state.offline ? OFFLINE_ACCOUNT_ID : new DataAwsCallerIdentity(this, 'caller').accountId);
+
+    const uploads = new UploadBucket(this, 'uploads', {
+      bucketName: names.uploadBucket,
+      forceDestroy: settings.forceDestroyBuckets,
+      noncurrentVersionDays: settings.uploads.noncurrentVersionDays,
+      abortMultipartDays: settings.uploads.abortMultipartDays,
+      corsAllowedOrigins: settings.uploads.corsAllowedOrigins,
+    });
+
+    const optimized = new OptimizedBuckets(this, 'optimized', {
+      bucketNames: names.outputBuckets,
+      forceDestroy: settings.forceDestroyBuckets,
+    });
+
+    const table = new MetadataTable(this, 'metadata', {
+      tableName: names.table,
+      deletionProtection: settings.tableDeletionProtection,
+    });
+
+    const processor = new ProcessorFunction(this, 'processor', {
+      functionName: names.processorFunction,
+      roleName: names.processorRole,
+      logGroupName: names.processorLogGroup,
+      failureQueueName: names.failureQueue,
+      // The bundling hook: the archive is rebuilt from the current code whenever the stack is synthesized.
+      code: bundleProcessor({ architecture: settings.processor.architecture }),
+      config: {
+        table: names.table,
+        outputBuckets: names.outputBuckets,
+        preset: settings.preset,
+        environment: settings.suffix,
+        metricsNamespace: METRICS_NAMESPACE,
+      },
+      uploadBucketArn: uploads.arn,
+      outputBucketArns: OUTPUT_FORMATS.map((format) => optimized.buckets[format].arn),
+      tableArn: table.arn,
+      memoryMb: settings.processor.memoryMb,
+      timeoutSeconds: settings.processor.timeoutSeconds,
+      reservedConcurrency: settings.processor.reservedConcurrency,
+      maxRetries: settings.processor.maxRetries,
+      maxEventAgeSeconds: settings.processor.maxEventAgeSeconds,
+      logRetentionDays: settings.logRetentionDays,
+      failureQueueRetentionDays: settings.failureQueueRetentionDays,
+    });
+
+    new UploadNotifications(this, 'upload-notifications', {
+      bucketName: uploads.bucket.id,
+      bucketArn: uploads.arn,
+      bucketAccountId: accountId,
+      functionName: processor.function.functionName,
+      functionArn: processor.function.arn,
+    });
+
+    const cdn = new Cdn(this, 'cdn', {
+      names,
+      buckets: optimized,
+      preset: settings.preset,
+      priceClass: settings.cdn.priceClass,
+      corsAllowedOrigins: settings.cdn.corsAllowedOrigins,
+      domainNames: settings.cdn.domainNames,
+      certificateArn: settings.cdn.certificateArn,
+      webAclArn: settings.cdn.webAclArn,
+      accessLogsBucket: settings.cdn.accessLogsBucket,
+      accessLogsPrefix: `cloudfront/${names.alarmPrefix}/`,
+      additionalMetrics: settings.cdn.additionalMetrics,
+    });
+
+    const monitoring = new Monitoring(this, 'monitoring', {
+      names,
+      region: settings.region,
+      environment: settings.suffix,
+      functionName: processor.function.functionName,
+      functionTimeoutSeconds: settings.processor.timeoutSeconds,
+      failureQueueName: processor.failureQueue.name,
+      tableName: table.name,
+      distributionId: cdn.distribution.id,
+      cacheHitRateAvailable: cdn.additionalMetrics,
+      thresholds: settings.alarms,
+      email: settings.alarms.email,
+      edgeProvider,
+    });
+
+    const outputs: Record<string, { value: string; description: string }> = {
+      upload_bucket: { value: uploads.name, description: 'Bucket to upload originals to' },
+      ...Object.fromEntries(
+        OUTPUT_FORMATS.map((format) => [
+          `${format}_bucket`,
+          { value: optimized.buckets[format].name, description: `Bucket of the ${format.toUpperCase()} variants` },
+        ]),
+      ),
+      cloudfront_distribution: { value: cdn.distribution.domainName, description: 'CDN domain name images are served from' },
+      cloudfront_distribution_id: { value: cdn.distribution.id, description: 'CDN distribution id (for invalidations and metrics)' },
+      dynamodb_table: { value: table.name, description: 'Image metadata table' },
+      lambda_function: { value: processor.function.functionName, description: 'Processor function name' },
+      lambda_function_arn: { value: processor.function.arn, description: 'Processor function ARN' },
+      failure_queue_url: { value: processor.failureQueue.url, description: 'Queue of uploads whose processing failed, to replay' },
+      failure_queue_arn: { value: processor.failureQueue.arn, description: 'ARN of the failure queue' },
+      alarm_topic_arn: { value: monitoring.topic.arn, description: 'SNS topic the alarms notify' },
+      dashboard_url: { value: monitoring.dashboardUrl, description: 'CloudWatch dashboard' },
+    };
+    for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
+
+    Aspects.of(this).add(new PolicyPack());
+  }
+}
