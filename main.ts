@@ -71,8 +71,26 @@ export function environmentSettings(env: NodeJS.ProcessEnv): EnvironmentSettings
       problems.push(...error.problems);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(sharedProblemsOnce(problems, profiles.map(([suffix]) => suffix)));
   return settings;
+}
+
+/** A problem every environment has (a bad region or prefix) is reported once, without an environment's name. */
+function sharedProblemsOnce(problems: string[], suffixes: string[]): string[] {
+  const strip = (problem: string) => problem.slice(problem.indexOf(': ') + 2);
+  const seen = new Map<string, number>();
+  for (const problem of problems) seen.set(strip(problem), (seen.get(strip(problem)) ?? 0) + 1);
+  const reported = new Set<string>();
+  const result: string[] = [];
+  for (const problem of problems) {
+    const text = strip(problem);
+    if (seen.get(text) !== suffixes.length) result.push(problem);
+    else if (!reported.has(text)) {
+      reported.add(text);
+      result.push(text);
+    }
+  }
+  return result;
 }
 
 export function buildApp(env: NodeJS.ProcessEnv, outdir?: string): App {

@@ -63,7 +63,8 @@ export function resourceNames(prefix: string, suffix: string): ResourceNames {
 const SUFFIX = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const PREFIX = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
 export const MAX_SUFFIX_LENGTH = 20;
-export const MAX_PREFIX_LENGTH = 24;
+/** Long enough for an organisation's naming scheme; the bucket names built from it are checked separately. */
+export const MAX_PREFIX_LENGTH = 40;
 
 export function suffixProblems(suffix: string): string[] {
   if (!SUFFIX.test(suffix) || suffix.includes('--')) {

@@ -256,7 +256,9 @@ export function settingsProblems(s: EnvironmentSettings): string[] {
   if (!isKnownRegion(s.region)) {
     problems.push(`Unknown AWS region (value: ${s.region}): expected one of the regions in lib/regions.ts, such as us-east-1 or eu-west-1`);
   }
-  if (!isKnownRegion(s.state.region)) problems.push(`Unknown AWS region for the state bucket (value: ${s.state.region})`);
+  if (s.state.region !== s.region && !isKnownRegion(s.state.region)) {
+    problems.push(`Unknown AWS region for the state bucket (value: ${s.state.region})`);
+  }
   problems.push(...bucketNameProblems(s.state.bucket, 'state bucket name'));
   if (s.accountId !== undefined && !/^\d{12}$/.test(s.accountId)) {
     problems.push(`Invalid AWS account id (value: ${s.accountId}): expected 12 digits`);

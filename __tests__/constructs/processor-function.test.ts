@@ -1,0 +1,111 @@
+import { bundleProcessor } from '../../functions/bundle';
+import { ProcessorFunction, PROCESSOR_RUNTIME } from '../../constructs/processor-function';
+import { FUNCTION_ENV, readFunctionConfig } from '../../lib/function-environment';
+import { DEFAULT_PRESET } from '../../lib/variants';
+import { Json, only, ref, synthScope } from '../support/synth';
+
+const buckets = { avif: 'a-avif-dev', webp: 'a-webp-dev', jpeg: 'a-jpeg-dev', png: 'a-png-dev' };
+
+function synthProcessor(overrides: Partial<ConstructorParameters<typeof ProcessorFunction>[2]> = {}): Json {
+  return synthScope(
+    (scope) =>
+      new ProcessorFunction(scope, 'processor', {
+        functionName: 'a-processor-dev',
+        roleName: 'a-processor-dev',
+        logGroupName: '/aws/lambda/a-processor-dev',
+        failureQueueName: 'a-failures-dev',
+        code: bundleProcessor({ architecture: 'arm64' }),
+        config: { table: 'a-metadata-dev', outputBuckets: buckets, preset: DEFAULT_PRESET, environment: 'dev', metricsNamespace: 'ImageOptimization' },
+        uploadBucketArn: 'arn:aws:s3:::a-uploads-dev',
+        outputBucketArns: Object.values(buckets).map((b) => `arn:aws:s3:::${b}`),
+        tableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/a-metadata-dev',
+        memoryMb: 1536,
+        timeoutSeconds: 90,
+        maxRetries: 2,
+        maxEventAgeSeconds: 3600,
+        logRetentionDays: 30,
+        failureQueueRetentionDays: 14,
+        ...overrides,
+      }),
+  );
+}
+
+describe('ProcessorFunction', () => {
+  const synth = synthProcessor();
+  const [functionId, fn] = only(synth, 'aws_lambda_function');
+  const [logGroupId, logGroup] = only(synth, 'aws_cloudwatch_log_group');
+  const [queueId, queue] = only(synth, 'aws_sqs_queue');
+  const bundle = bundleProcessor({ architecture: 'arm64' });
+
+  test('runs the bundled archive on a supported Node.js runtime, arm64, with its hash', () => {
+    expect(fn).toMatchObject({
+      function_name: 'a-processor-dev',
+      runtime: PROCESSOR_RUNTIME,
+      architectures: ['arm64'],
+      handler: 'index.handler',
+      source_code_hash: bundle.sourceCodeHash,
+      memory_size: 1536,
+      timeout: 90,
+      tracing_config: { mode: 'Active' },
+    });
+    expect(PROCESSOR_RUNTIME).toBe('nodejs22.x');
+    expect(fn.filename).toMatch(/^assets\/.+\/processor-arm64\.zip$/);
+    expect(fn.reserved_concurrent_executions).toBeUndefined();
+  });
+
+  test('logs JSON to its own log group, which has a retention and exists first', () => {
+    expect(logGroup).toEqual({ name: '/aws/lambda/a-processor-dev', retention_in_days: 30 });
+    expect(fn.logging_config).toEqual({
+      log_format: 'JSON',
+      log_group: ref('aws_cloudwatch_log_group', logGroupId, 'name'),
+      application_log_level: 'INFO',
+      system_log_level: 'WARN',
+    });
+    expect(fn.depends_on).toContain(`aws_cloudwatch_log_group.${logGroupId}`);
+  });
+
+  test('passes the configuration the function reads back', () => {
+    const config = readFunctionConfig(fn.environment.variables);
+    expect(config.outputBuckets).toEqual(buckets);
+    expect(config.preset).toEqual(DEFAULT_PRESET);
+    expect(fn.environment.variables[FUNCTION_ENV.table]).toBe('a-metadata-dev');
+  });
+
+  test('has least privilege: named actions on named resources, "*" only for X-Ray', () => {
+    const [, policy] = only(synth, 'aws_iam_role_policy');
+    const documents = synth.data.aws_iam_policy_document as Record<string, Json>;
+    const permissionsId = Object.keys(documents).find((id) => policy.policy.includes(id))!;
+    const statements = Object.fromEntries(documents[permissionsId].statement.map((s: Json) => [s.sid, s]));
+    expect(statements.ReadUploads).toMatchObject({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: ['arn:aws:s3:::a-uploads-dev/*'] });
+    expect(statements.WriteVariants.actions).toEqual(['s3:PutObject']);
+    expect(statements.WriteVariants.resources.sort()).toEqual(Object.values(buckets).map((b) => `arn:aws:s3:::${b}/*`).sort());
+    expect(statements.RecordMetadata).toMatchObject({
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: ['arn:aws:dynamodb:eu-west-1:123456789012:table/a-metadata-dev'],
+    });
+    expect(statements.WriteOwnLogs).toMatchObject({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [`${ref('aws_cloudwatch_log_group', logGroupId, 'arn')}:*`],
+    });
+    expect(statements.SendToFailureQueue).toMatchObject({ actions: ['sqs:SendMessage'], resources: [ref('aws_sqs_queue', queueId, 'arn')] });
+    expect(statements.Tracing).toMatchObject({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] });
+    const allActions = Object.values(statements).flatMap((s) => (s as Json).actions as string[]);
+    expect(allActions.filter((action) => action.includes('*'))).toEqual([]);
+  });
+
+  test('sends events that keep failing to an encrypted queue that keeps them 14 days', () => {
+    const [, invokeConfig] = only(synth, 'aws_lambda_function_event_invoke_config');
+    expect(invokeConfig).toEqual({
+      function_name: ref('aws_lambda_function', functionId, 'function_name'),
+      maximum_retry_attempts: 2,
+      maximum_event_age_in_seconds: 3600,
+      destination_config: { on_failure: { destination: ref('aws_sqs_queue', queueId, 'arn') } },
+    });
+    expect(queue).toEqual({ name: 'a-failures-dev', sqs_managed_sse_enabled: true, message_retention_seconds: 14 * 86400 });
+  });
+
+  test('reserves concurrency when asked', () => {
+    const [, reserved] = only(synthProcessor({ reservedConcurrency: 50 }), 'aws_lambda_function');
+    expect(reserved.reserved_concurrent_executions).toBe(50);
+  });
+});

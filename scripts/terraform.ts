@@ -1,0 +1,156 @@
+/**
+ * Running Terraform on synthesized stacks without AWS credentials: `terraform init`, `validate`, `plan` and
+ * `show -json` against the provider from a local mirror (`TF_PLUGIN_MIRROR`, a folder holding
+ * `registry.terraform.io/hashicorp/aws/...`) or, failing that, from the registry over the network.
+ *
+ * The stacks must have been synthesized offline (`IMAGE_OPT_OFFLINE=1`: local backend, provider skip flags).
+ * Used by the test suite and by `npm run plan:offline`.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface Terraform {
+  readonly binary: string;
+  /** Where providers come from. */
+  readonly source: 'mirror' | 'network';
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export type TerraformLookup = { readonly terraform: Terraform } | { readonly unavailable: string };
+
+export interface PlanSummary {
+  readonly add: number;
+  readonly change: number;
+  readonly destroy: number;
+  /** Resources to be replaced (destroyed and created again). */
+  readonly replace: number;
+}
+
+export interface PlanResult {
+  readonly summary: PlanSummary;
+  /** `terraform show -json` of the saved plan. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly plan: Record<string, any>;
+}
+
+/** The terraform binary on the PATH (or `TERRAFORM_BINARY`), or undefined. */
+export function terraformBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.TERRAFORM_BINARY) return fs.existsSync(env.TERRAFORM_BINARY) ? env.TERRAFORM_BINARY : undefined;
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, 'terraform');
+    if (dir && fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Finds a way to run Terraform here, or says why there is none: no binary, or neither a provider mirror nor a
+ * network path to the Terraform registry.
+ */
+export async function findTerraform(env: NodeJS.ProcessEnv = process.env): Promise<TerraformLookup> {
+  const binary = terraformBinary(env);
+  if (!binary) return { unavailable: 'no terraform binary on the PATH (set TERRAFORM_BINARY to use another)' };
+
+  const mirror = env.TF_PLUGIN_MIRROR;
+  let source: Terraform['source'];
+  let cliConfig = 'disable_checkpoint = true\n';
+  if (mirror) {
+    if (!fs.existsSync(path.join(mirror, 'registry.terraform.io'))) {
+      return { unavailable: `TF_PLUGIN_MIRROR=${mirror} holds no registry.terraform.io folder` };
+    }
+    source = 'mirror';
+    cliConfig = `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(mirror)}
+    include = ["registry.terraform.io/*/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/*/*"]
+  }
+}
+${cliConfig}`;
+  } else if (await registryReachable()) {
+    source = 'network';
+  } else {
+    return { unavailable: 'TF_PLUGIN_MIRROR is not set and registry.terraform.io cannot be reached' };
+  }
+
+  const configFile = path.join(os.tmpdir(), `image-optimization-${process.pid}.tfrc`);
+  fs.writeFileSync(configFile, cliConfig);
+  return {
+    terraform: {
+      binary,
+      source,
+      env: {
+        ...env,
+        TF_CLI_CONFIG_FILE: configFile,
+        TF_IN_AUTOMATION: '1',
+        TF_INPUT: '0',
+        CHECKPOINT_DISABLE: '1',
+        // Offline stacks skip the credential check, but the provider still wants something to hold.
+        AWS_ACCESS_KEY_ID: 'offline-plan',
+        AWS_SECRET_ACCESS_KEY: 'offline-plan',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_REGION: env.AWS_REGION ?? 'us-east-1',
+      },
+    },
+  };
+}
+
+function registryReachable(timeoutMs = 4000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = https.request('https://registry.terraform.io/.well-known/terraform.json', { method: 'HEAD', timeout: timeoutMs }, (response) => {
+      response.resume();
+      resolve((response.statusCode ?? 500) < 500);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+    request.end();
+  });
+}
+
+export interface TerraformRun {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs one terraform command in a stack's folder; a failure is an Error carrying Terraform's own message. */
+export function runTerraform(terraform: Terraform, dir: string, args: string[]): Promise<TerraformRun> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      terraform.binary,
+      [...args, '-no-color'],
+      { cwd: dir, env: terraform.env, maxBuffer: 256 * 1024 * 1024, timeout: 15 * 60_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr || stdout || error.message}`));
+        else resolve({ stdout, stderr });
+      },
+    );
+  });
+}
+
+/** init, validate and plan one synthesized stack folder; returns the plan and its summary. */
+export async function planStack(terraform: Terraform, dir: string): Promise<PlanResult> {
+  await runTerraform(terraform, dir, ['init', '-input=false']);
+  await runTerraform(terraform, dir, ['validate']);
+  await runTerraform(terraform, dir, ['plan', '-input=false', '-out=tfplan']);
+  const { stdout } = await runTerraform(terraform, dir, ['show', '-json', 'tfplan']);
+  const plan = JSON.parse(stdout);
+  return { plan, summary: summarizePlan(plan) };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function summarizePlan(plan: Record<string, any>): PlanSummary {
+  const summary = { add: 0, change: 0, destroy: 0, replace: 0 };
+  for (const change of plan.resource_changes ?? []) {
+    const actions: string[] = change.change?.actions ?? [];
+    if (actions.includes('create') && actions.includes('delete')) summary.replace += 1;
+    else if (actions.includes('create')) summary.add += 1;
+    else if (actions.includes('update')) summary.change += 1;
+    else if (actions.includes('delete')) summary.destroy += 1;
+  }
+  return summary;
+}
