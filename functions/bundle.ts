@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { Zippable, zipSync } from 'fflate';
+import { zipEntries } from './zip';
 
 export type FunctionArchitecture = 'arm64' | 'x86_64';
 
@@ -40,9 +40,6 @@ const PROJECT_ROOT = projectRoot(__dirname);
 const ENTRY = path.join(PROJECT_ROOT, 'functions', 'processor', 'index.ts');
 /** Lambda's Node major (nodejs22.x). */
 const NODE_TARGET = 'node22';
-/** Zip timestamps: fixed, and in local time fields so every time zone writes the same bytes. */
-const ZIP_MTIME = new Date(1980, 0, 1, 12, 0, 0);
-const FILE_MODE = (0o100644 << 16) >>> 0;
 
 const bundles = new Map<string, ProcessorBundle>();
 
@@ -158,11 +155,11 @@ function listFiles(root: string, relative = ''): string[] {
     .sort();
 }
 
-/** What of the installed packages goes into the function: code and binaries, not docs, types or C++ sources. */
+/** What of the installed packages goes into the function: code and binaries, not docs, types, headers or C++ sources. */
 function isPackaged(file: string): boolean {
   if (file === '.package-lock.json' || file.startsWith('.bin/')) return false;
   if (file.startsWith('sharp/src/')) return false;
-  if (file.endsWith('.d.ts') || file.endsWith('.map')) return false;
+  if (file.endsWith('.d.ts') || file.endsWith('.map') || file.endsWith('.h')) return false;
   return !(file.endsWith('.md') && !/\/LICENSE[^/]*$/i.test(file));
 }
 
@@ -184,9 +181,7 @@ function writeZip(
     return { zipPath, sourceCodeHash: record.sourceCodeHash, bytes: record.bytes, architecture, sharpVersion };
   }
 
-  const entries: Zippable = {};
-  for (const name of names) entries[name] = [files.get(name)!, { mtime: ZIP_MTIME, os: 3, attrs: FILE_MODE }];
-  const zip = zipSync(entries, { level: 6 });
+  const zip = zipEntries(names.map((name) => ({ name, data: files.get(name)! })));
   const sourceCodeHash = createHash('sha256').update(zip).digest('base64');
 
   writeAtomically(zipPath, zip);
