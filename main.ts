@@ -94,8 +94,10 @@ function sharedProblemsOnce(problems: string[], suffixes: string[]): string[] {
 }
 
 export function buildApp(env: NodeJS.ProcessEnv, outdir?: string): App {
+  // Settings first: a configuration mistake must not leave an empty cdktf.out behind.
+  const environments = environmentSettings(env);
   const app = new App({ outdir });
-  for (const settings of environmentSettings(env)) {
+  for (const settings of environments) {
     new ImageOptimizationStack(app, stackName(settings.suffix), settings);
   }
   return app;

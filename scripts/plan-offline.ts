@@ -19,7 +19,7 @@ async function main(): Promise<number> {
     for (const problem of problems) console.error(`Invalid configuration: ${problem}`);
     return 1;
   }
-  const lookup = await findTerraform();
+  const lookup = findTerraform();
   if ('unavailable' in lookup) {
     console.error(`Cannot plan: ${lookup.unavailable}`);
     return 1;

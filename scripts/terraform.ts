@@ -6,9 +6,8 @@
  * The stacks must have been synthesized offline (`IMAGE_OPT_OFFLINE=1`: local backend, provider skip flags).
  * Used by the test suite and by `npm run plan:offline`.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -50,7 +49,7 @@ export function terraformBinary(env: NodeJS.ProcessEnv = process.env): string | 
  * Finds a way to run Terraform here, or says why there is none: no binary, or neither a provider mirror nor a
  * network path to the Terraform registry.
  */
-export async function findTerraform(env: NodeJS.ProcessEnv = process.env): Promise<TerraformLookup> {
+export function findTerraform(env: NodeJS.ProcessEnv = process.env): TerraformLookup {
   const binary = terraformBinary(env);
   if (!binary) return { unavailable: 'no terraform binary on the PATH (set TERRAFORM_BINARY to use another)' };
 
@@ -72,7 +71,7 @@ export async function findTerraform(env: NodeJS.ProcessEnv = process.env): Promi
   }
 }
 ${cliConfig}`;
-  } else if (await registryReachable()) {
+  } else if (registryReachable()) {
     source = 'network';
   } else {
     return { unavailable: 'TF_PLUGIN_MIRROR is not set and registry.terraform.io cannot be reached' };
@@ -100,16 +99,10 @@ ${cliConfig}`;
   };
 }
 
-function registryReachable(timeoutMs = 4000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = https.request('https://registry.terraform.io/.well-known/terraform.json', { method: 'HEAD', timeout: timeoutMs }, (response) => {
-      response.resume();
-      resolve((response.statusCode ?? 500) < 500);
-    });
-    request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(false));
-    request.end();
-  });
+/** Whether the Terraform registry answers within a few seconds (checked in a child process, so this stays sync). */
+function registryReachable(timeoutMs = 4000): boolean {
+  const probe = `require('node:https').request('https://registry.terraform.io/.well-known/terraform.json', { method: 'HEAD', timeout: ${timeoutMs} }, (r) => process.exit(r.statusCode < 500 ? 0 : 1)).on('timeout', () => process.exit(1)).on('error', () => process.exit(1)).end()`;
+  return spawnSync(process.execPath, ['-e', probe], { timeout: timeoutMs + 1000, stdio: 'ignore' }).status === 0;
 }
 
 export interface TerraformRun {

@@ -1,0 +1,133 @@
+/**
+ * `npm run bench`: how long synthesis and the unit suite take, and how much memory synthesis peaks at, each next to
+ * a baseline measured in the same run on the same machine (these machines are shared and noisy: read the ratios).
+ *
+ *   synth        `node scripts/app.js` (what `npm run synth` and cdktf.json run), every environment
+ *   baseline     the same process shape synthesizing one empty stack: Node + cdktf + writing cdktf.out
+ *   cdktf CLI    `cdktf synth`, for comparison with the direct path
+ *   unit suite   jest without the terraform plan suite, against jest running one trivial suite
+ *
+ * Options: --runs N (default 5) synth runs per measurement; --skip-cli; --skip-jest.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+const WORK = path.join(ROOT, '.build', 'bench');
+
+interface Sample {
+  readonly seconds: number;
+  readonly peakMb: number;
+}
+
+function parseArgs(argv: string[]): { runs: number; cli: boolean; jest: boolean } {
+  const options = { runs: 5, cli: true, jest: true };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg === '--runs') {
+      const runs = Number(argv[++i]);
+      if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs expects a positive integer, received ${argv[i]}`);
+      options.runs = runs;
+    } else if (arg === '--skip-cli') options.cli = false;
+    else if (arg === '--skip-jest') options.jest = false;
+    else throw new Error(`Unknown option ${arg} (expected --runs N, --skip-cli, --skip-jest)`);
+  }
+  return options;
+}
+
+/** Runs a command, timing it and reading the peak RSS the Node process reports as it exits. */
+function measure(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Sample {
+  const rssFile = path.join(WORK, `rss-${process.pid}.txt`);
+  fs.rmSync(rssFile, { force: true });
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      CHECKPOINT_DISABLE: '1',
+      CDKTF_DISABLE_PLUGIN_CACHE_ENV: 'true',
+      NODE_OPTIONS: `--require ${path.join(WORK, 'report-rss.js')}`,
+      BENCH_RSS_FILE: rssFile,
+      ...env,
+    },
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr || result.stdout}`);
+  // Every Node process in the command appends its peak; the largest is the one that did the work.
+  const peaks = fs.existsSync(rssFile) ? fs.readFileSync(rssFile, 'utf8').trim().split('\n').map(Number) : [0];
+  return { seconds, peakMb: Math.max(...peaks) / 1024 };
+}
+
+function median(samples: Sample[]): Sample {
+  const by = <K extends keyof Sample>(key: K) => samples.map((s) => s[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+  return { seconds: by('seconds'), peakMb: by('peakMb') };
+}
+
+function repeat(runs: number, label: string, run: () => Sample): Sample {
+  const samples: Sample[] = [];
+  const tty = process.stderr.isTTY;
+  for (let i = 0; i < runs; i += 1) {
+    if (tty) process.stderr.write(`\r${label}: run ${i + 1}/${runs}   `);
+    samples.push(run());
+  }
+  if (tty) process.stderr.write('\r\x1b[K');
+  return median(samples);
+}
+
+function row(name: string, sample: Sample, baseline?: Sample): string {
+  const ratio = baseline ? `  ${(sample.seconds / baseline.seconds).toFixed(1)}x time, ${(sample.peakMb / baseline.peakMb).toFixed(1)}x memory of baseline` : '';
+  return `${name.padEnd(34)} ${sample.seconds.toFixed(2).padStart(6)} s ${sample.peakMb.toFixed(0).padStart(5)} MB${ratio}`;
+}
+
+function main(): void {
+  const options = parseArgs(process.argv.slice(2));
+  fs.mkdirSync(WORK, { recursive: true });
+  fs.writeFileSync(
+    path.join(WORK, 'report-rss.js'),
+    "process.on('exit', () => require('node:fs').appendFileSync(process.env.BENCH_RSS_FILE, process.resourceUsage().maxRSS + '\\n'));\n",
+  );
+  fs.writeFileSync(
+    path.join(WORK, 'empty-stack.js'),
+    "const { App, TerraformStack } = require('cdktf');\nconst app = new App();\nnew TerraformStack(app, 'empty');\napp.synth();\n",
+  );
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-out-'));
+  const out = (name: string) => ({ CDKTF_OUTDIR: path.join(outdir, name), IMAGE_OPT_OFFLINE: '1' });
+  const stacks = (name: string) => fs.readdirSync(path.join(outdir, name, 'stacks')).length;
+
+  try {
+    console.log(`Benchmark on ${os.cpus().length} cores, Node ${process.version}, medians of ${options.runs} runs\n`);
+    const baseline = repeat(options.runs, 'baseline', () => measure(process.execPath, [path.join(WORK, 'empty-stack.js')], out('empty')));
+    const synth = repeat(options.runs, 'synth', () => measure(process.execPath, [path.join(ROOT, 'scripts', 'app.js')], out('app')));
+    console.log(row('baseline: one empty stack', baseline));
+    console.log(row(`synth: ${stacks('app')} stacks (npm run synth)`, synth, baseline));
+    if (options.cli) {
+      const cli = repeat(1, 'cdktf synth', () =>
+        measure(path.join(ROOT, 'node_modules', '.bin', 'cdktf'), ['synth', '--output', path.join(outdir, 'cli')], out('cli')),
+      );
+      console.log(row('cdktf synth (CLI, one run)', cli, baseline));
+    }
+    console.log(`target: synth under 3 s ... ${synth.seconds < 3 ? 'met' : 'MISSED'} (${synth.seconds.toFixed(2)} s)`);
+
+    if (options.jest) {
+      const jest = path.join(ROOT, 'node_modules', '.bin', 'jest');
+      const trivial = measure(jest, ['__tests__/zip.test.ts']);
+      const unit = measure(jest, ['--testPathIgnorePatterns', 'terraform']);
+      console.log('');
+      console.log(row('baseline: jest, one trivial suite', trivial));
+      console.log(row('unit suite (terraform excluded)', unit, trivial));
+      console.log(`target: unit suite under 60 s ... ${unit.seconds < 60 ? 'met' : 'MISSED'} (${unit.seconds.toFixed(1)} s)`);
+    }
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}`);
+  process.exit(1);
+}
