@@ -8,5 +8,5 @@ module.exports = {
   // Builds the processor archive once before the workers start, instead of once per worker at the same time.
   globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
   setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup.ts'],
-  testTimeout: 180000,
+  testTimeout: 60000,
 };

@@ -138,7 +138,7 @@ describe('environments', () => {
   test('reports every problem of an environment together', () => {
     const problems = problemsOf(() =>
       testSettings('dev', {
-        processor: { memoryMb: 64, timeoutSeconds: 901, maxRetries: 3 },
+        processor: { memoryMb: 64, timeoutSeconds: 901, maxRetries: 3, reservedConcurrency: 0 },
         logRetentionDays: 10,
         cdn: { domainNames: ['img.example.com'], corsAllowedOrigins: ['example.com'] },
         alarms: { email: 'not-an-email' },
@@ -149,6 +149,7 @@ describe('environments', () => {
         'dev: processor memoryMb must be an integer from 128 to 10240 but received 64',
         'dev: processor timeoutSeconds must be an integer from 1 to 900 but received 901',
         'dev: processor maxRetries must be an integer from 0 to 2 but received 3',
+        'dev: processor reservedConcurrency must be an integer from 1 to 10000 but received 0',
         expect.stringMatching(/^dev: logRetentionDays must be one of 1, 3, 5/),
         expect.stringMatching(/^dev: cdn domainNames and certificateArn go together/),
         expect.stringMatching(/^dev: cdn corsAllowedOrigins: invalid origin "example.com"/),

@@ -79,6 +79,7 @@ ${cliConfig}`;
 
   const configFile = path.join(os.tmpdir(), `image-optimization-${process.pid}.tfrc`);
   fs.writeFileSync(configFile, cliConfig);
+  process.once('exit', () => fs.rmSync(configFile, { force: true }));
   return {
     terraform: {
       binary,

@@ -268,7 +268,8 @@ export function settingsProblems(s: EnvironmentSettings): string[] {
   problems.push(
     ...integerProblem('processor memoryMb', p.memoryMb, 128, 10240),
     ...integerProblem('processor timeoutSeconds', p.timeoutSeconds, 1, 900),
-    ...integerProblem('processor reservedConcurrency', p.reservedConcurrency, 0, 10000),
+    // 0 would stop the function entirely; leave it unset for the account's shared pool.
+    ...integerProblem('processor reservedConcurrency', p.reservedConcurrency, 1, 10000),
     ...integerProblem('processor maxRetries', p.maxRetries, 0, 2),
     ...integerProblem('processor maxEventAgeSeconds', p.maxEventAgeSeconds, 60, 21600),
     ...integerProblem('failureQueueRetentionDays', s.failureQueueRetentionDays, 1, 14),
