@@ -116,6 +116,7 @@ function ensureSharpBinaries(buildDir: string, version: string, architecture: Fu
   if (fs.existsSync(path.join(target, platformPackage))) return target;
 
   fs.mkdirSync(path.dirname(target), { recursive: true });
+  process.stderr.write(`Fetching sharp ${version} for linux-${cpu} from the npm registry (once; cached in ${path.relative(process.cwd(), target) || target})\n`);
   const staging = fs.mkdtempSync(path.join(path.dirname(target), `.staging-${cpu}-`));
   try {
     fs.writeFileSync(path.join(staging, 'package.json'), '{"private":true}\n');

@@ -28,11 +28,8 @@ export const OFFLINE_ACCOUNT_ID = '000000000000';
  * function and its failure path, upload notifications, CDN and monitoring, with remote state of its own.
  */
 export class ImageOptimizationStack extends TerraformStack {
-  public readonly settings: EnvironmentSettings;
-
   constructor(scope: Construct, id: string, settings: EnvironmentSettings) {
     super(scope, id);
-    this.settings = settings;
     const { names, state } = settings;
 
     if (state.offline) {
