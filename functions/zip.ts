@@ -22,6 +22,26 @@ const UTF8_NAMES = 0x0800;
 const STORE = 0;
 const DEFLATE = 8;
 
+interface EntryFields {
+  readonly method: number;
+  readonly crc: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly nameLength: number;
+}
+
+/** The run of fields a local header and its central directory entry share, in the same order (24 bytes). */
+function writeEntryFields(buffer: Buffer, at: number, fields: EntryFields): void {
+  buffer.writeUInt16LE(UTF8_NAMES, at);
+  buffer.writeUInt16LE(fields.method, at + 2);
+  buffer.writeUInt16LE(DOS_TIME, at + 4);
+  buffer.writeUInt16LE(DOS_DATE, at + 6);
+  buffer.writeUInt32LE(fields.crc, at + 8);
+  buffer.writeUInt32LE(fields.compressedSize, at + 12);
+  buffer.writeUInt32LE(fields.size, at + 16);
+  buffer.writeUInt16LE(fields.nameLength, at + 20);
+}
+
 export function zipEntries(entries: readonly ZipEntry[], level = 6): Buffer {
   if (entries.length > 0xffff) throw new Error(`Cannot zip ${entries.length} files: at most 65535 without zip64`);
   const parts: Buffer[] = [];
@@ -35,32 +55,19 @@ export function zipEntries(entries: readonly ZipEntry[], level = 6): Buffer {
     const [method, body] = deflated.length < data.length ? [DEFLATE, deflated] : [STORE, data];
     const crc = crc32(data);
 
+    const fields: EntryFields = { method, crc, compressedSize: body.length, size: data.length, nameLength: name.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(VERSION_NEEDED, 4);
-    local.writeUInt16LE(UTF8_NAMES, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeEntryFields(local, 6, fields);
+    // extra field length: zero
     parts.push(local, name, body);
 
     const header = Buffer.alloc(46);
     header.writeUInt32LE(0x02014b50, 0);
     header.writeUInt16LE(VERSION_MADE_BY_UNIX, 4);
     header.writeUInt16LE(VERSION_NEEDED, 6);
-    header.writeUInt16LE(UTF8_NAMES, 8);
-    header.writeUInt16LE(method, 10);
-    header.writeUInt16LE(DOS_TIME, 12);
-    header.writeUInt16LE(DOS_DATE, 14);
-    header.writeUInt32LE(crc, 16);
-    header.writeUInt32LE(body.length, 20);
-    header.writeUInt32LE(data.length, 24);
-    header.writeUInt16LE(name.length, 28);
+    writeEntryFields(header, 8, fields);
     // extra length, comment length, disk number, internal attributes: all zero
     header.writeUInt32LE(UNIX_FILE_ATTRIBUTES, 38);
     header.writeUInt32LE(offset, 42);
