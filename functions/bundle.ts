@@ -60,13 +60,12 @@ export function bundleProcessor(options: BundleOptions): ProcessorBundle {
 
   fs.mkdirSync(buildDir, { recursive: true });
   const sharpVersion = installedSharpVersion();
-  const files = new Map<string, Uint8Array>([['index.js', bundleHandler()]]);
-  const sharpDir = ensureSharpBinaries(buildDir, sharpVersion, options.architecture);
-  for (const file of listFiles(path.join(sharpDir, 'node_modules'))) {
-    if (isPackaged(file)) files.set(`node_modules/${file}`, fs.readFileSync(path.join(sharpDir, 'node_modules', file)));
-  }
+  const modules = path.join(ensureSharpBinaries(buildDir, sharpVersion, options.architecture), 'node_modules');
+  const packages = listFiles(modules)
+    .filter(isPackaged)
+    .map((file) => ({ name: `node_modules/${file}`, source: path.join(modules, file) }));
 
-  const bundle = writeZip(buildDir, options.architecture, sharpVersion, files);
+  const bundle = writeZip(buildDir, options.architecture, sharpVersion, bundleHandler(), packages);
   bundles.set(memoKey, bundle);
   return bundle;
 }
@@ -164,15 +163,23 @@ function isPackaged(file: string): boolean {
   return !(file.endsWith('.md') && !/\/LICENSE[^/]*$/i.test(file));
 }
 
+/** A file of the installed packages, read only when the archive has to be written again. */
+interface PackagedFile {
+  readonly name: string;
+  readonly source: string;
+}
+
 function writeZip(
   buildDir: string,
   architecture: FunctionArchitecture,
   sharpVersion: string,
-  files: Map<string, Uint8Array>,
+  handler: Uint8Array,
+  packages: readonly PackagedFile[],
 ): ProcessorBundle {
-  const names = [...files.keys()].sort();
-  const digest = createHash('sha256');
-  for (const name of names) digest.update(name).update('\0').update(files.get(name)!).update('\0');
+  // The sharp cache folder is written once per version and architecture and never changed in place, so its files'
+  // names and sizes identify it: an unchanged synth does not read ~20 MB of binaries just to reuse the archive.
+  const digest = createHash('sha256').update(sharpVersion).update('\0').update(handler).update('\0');
+  for (const file of packages) digest.update(`${file.name}\0${fs.statSync(file.source).size}\0`);
   const inputsDigest = digest.digest('hex');
 
   const zipPath = path.join(buildDir, `processor-${architecture}.zip`);
@@ -182,7 +189,8 @@ function writeZip(
     return { zipPath, sourceCodeHash: record.sourceCodeHash, bytes: record.bytes, architecture, sharpVersion };
   }
 
-  const zip = zipEntries(names.map((name) => ({ name, data: files.get(name)! })));
+  const entries = [{ name: 'index.js', data: handler }, ...packages.map((file) => ({ name: file.name, data: fs.readFileSync(file.source) }))];
+  const zip = zipEntries(entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
   const sourceCodeHash = createHash('sha256').update(zip).digest('base64');
 
   writeAtomically(zipPath, zip);
