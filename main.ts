@@ -13,8 +13,9 @@ import {
   DeploymentOptions,
   EnvironmentProfile,
   EnvironmentSettings,
+  buildSettings,
   deploymentFromEnv,
-  resolveSettings,
+  settingsProblems,
 } from './stacks/settings';
 import { PolicyViolationError } from './policies/policy-pack';
 
@@ -61,36 +62,24 @@ export function environmentSettings(env: NodeJS.ProcessEnv): EnvironmentSettings
   const extra = env.ENVIRONMENT_SUFFIX?.trim();
   if (extra && !(extra in ENVIRONMENTS)) profiles.push([extra, PREVIEW_PROFILE]);
 
-  const problems: string[] = [];
-  const settings: EnvironmentSettings[] = [];
-  for (const [suffix, profile] of profiles) {
-    try {
-      settings.push(resolveSettings(suffix, profile, deployment));
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems);
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(sharedProblemsOnce(problems, profiles.map(([suffix]) => suffix)));
+  const settings = profiles.map(([suffix, profile]) => buildSettings(suffix, profile, deployment));
+  const problems = reportProblems(settings.map((environment) => [environment.suffix, settingsProblems(environment)]));
+  if (problems.length > 0) throw new ConfigError(problems);
   return settings;
 }
 
-/** A problem every environment has (a bad region or prefix) is reported once, without an environment's name. */
-function sharedProblemsOnce(problems: string[], suffixes: string[]): string[] {
-  const strip = (problem: string) => problem.slice(problem.indexOf(': ') + 2);
-  const seen = new Map<string, number>();
-  for (const problem of problems) seen.set(strip(problem), (seen.get(strip(problem)) ?? 0) + 1);
-  const reported = new Set<string>();
-  const result: string[] = [];
-  for (const problem of problems) {
-    const text = strip(problem);
-    if (seen.get(text) !== suffixes.length) result.push(problem);
-    else if (!reported.has(text)) {
-      reported.add(text);
-      result.push(text);
-    }
-  }
-  return result;
+/**
+ * One line per problem, named after its environment; a problem every environment has (a bad region or prefix) is
+ * reported once, without an environment's name.
+ */
+function reportProblems(byEnvironment: [string, string[]][]): string[] {
+  const count = new Map<string, number>();
+  for (const [, problems] of byEnvironment) for (const problem of problems) count.set(problem, (count.get(problem) ?? 0) + 1);
+  const shared = new Set([...count].filter(([, n]) => n === byEnvironment.length).map(([problem]) => problem));
+  return [
+    ...shared,
+    ...byEnvironment.flatMap(([suffix, problems]) => problems.filter((p) => !shared.has(p)).map((p) => `${suffix}: ${p}`)),
+  ];
 }
 
 export function buildApp(env: NodeJS.ProcessEnv, outdir?: string): App {

@@ -206,8 +206,16 @@ export function deploymentFromEnv(env: NodeJS.ProcessEnv): DeploymentOptions {
 
 /** Builds one environment's settings from its profile and the deployment options, or throws every problem. */
 export function resolveSettings(suffix: string, profile: EnvironmentProfile, deployment: DeploymentOptions): EnvironmentSettings {
+  const settings = buildSettings(suffix, profile, deployment);
+  const problems = settingsProblems(settings);
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${suffix}: ${problem}`));
+  return settings;
+}
+
+/** One environment's settings, merged but not yet validated: check them with `settingsProblems`. */
+export function buildSettings(suffix: string, profile: EnvironmentProfile, deployment: DeploymentOptions): EnvironmentSettings {
   const region = profile.region ?? deployment.region;
-  const settings: EnvironmentSettings = {
+  return {
     suffix,
     region,
     namePrefix: deployment.namePrefix,
@@ -225,9 +233,6 @@ export function resolveSettings(suffix: string, profile: EnvironmentProfile, dep
     preset: overridePreset(DEFAULT_PRESET, profile.preset),
     tags: { Environment: suffix, Project: PROJECT, ManagedBy: 'cdktf', ...profile.tags },
   };
-  const problems = settingsProblems(settings);
-  if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${suffix}: ${problem}`));
-  return settings;
 }
 
 /** CloudWatch Logs accepts only these retention periods. */
