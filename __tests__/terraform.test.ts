@@ -12,13 +12,14 @@ import { PlanResult, findTerraform, planStack } from '../scripts/terraform';
  * is no terraform binary, the suite is skipped and says why.
  */
 const lookup = findTerraform();
-if ('unavailable' in lookup) console.warn(`Skipping terraform validate and plan: ${lookup.unavailable}`);
+// The reason is printed by the global setup (jest shows no output of a skipped suite) and kept in the suite's name.
 const describeWithTerraform = 'terraform' in lookup ? describe : describe.skip;
+const suiteName = 'terraform' in lookup ? 'terraform validate and plan' : `terraform validate and plan (skipped: ${lookup.unavailable})`;
 
 /** The stacks `npm run synth` writes. */
 const SUFFIXES = ['dev', 'staging', 'prod'];
 
-describeWithTerraform('terraform validate and plan', () => {
+describeWithTerraform(suiteName, () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-plan-'));
   const plans = new Map<string, PlanResult>();
 

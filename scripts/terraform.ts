@@ -100,10 +100,17 @@ ${cliConfig}`;
   };
 }
 
-/** Whether the Terraform registry answers within a few seconds (checked in a child process, so this stays sync). */
+/**
+ * Whether the Terraform registry answers within a few seconds (checked in a child process, so this stays sync).
+ * The answer is kept in the environment, so processes started afterwards (test workers) do not wait for it again.
+ */
 function registryReachable(timeoutMs = 4000): boolean {
+  const known = process.env.IMAGE_OPT_TERRAFORM_REGISTRY;
+  if (known === 'reachable' || known === 'unreachable') return known === 'reachable';
   const probe = `require('node:https').request('https://registry.terraform.io/.well-known/terraform.json', { method: 'HEAD', timeout: ${timeoutMs} }, (r) => process.exit(r.statusCode < 500 ? 0 : 1)).on('timeout', () => process.exit(1)).on('error', () => process.exit(1)).end()`;
-  return spawnSync(process.execPath, ['-e', probe], { timeout: timeoutMs + 1000, stdio: 'ignore' }).status === 0;
+  const reachable = spawnSync(process.execPath, ['-e', probe], { timeout: timeoutMs + 1000, stdio: 'ignore' }).status === 0;
+  process.env.IMAGE_OPT_TERRAFORM_REGISTRY = reachable ? 'reachable' : 'unreachable';
+  return reachable;
 }
 
 export interface TerraformRun {
