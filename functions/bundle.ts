@@ -85,6 +85,22 @@ function installedSharpVersion(): string {
   throw new Error('Cannot find the installed version of sharp: run npm ci');
 }
 
+/**
+ * The same handler bundle the archive carries, written as `<buildDir>/host/index.js` for this machine's Node to
+ * run (the local runtime): `require('sharp')` there resolves to the project's own sharp, built for this platform,
+ * so `npm start` works on macOS and Windows as on Linux. Returns the file's absolute path.
+ */
+export function bundleHandlerForHost(buildDir: string = process.env.IMAGE_OPT_BUILD_DIR ?? path.join(PROJECT_ROOT, '.build')): string {
+  const file = path.join(path.resolve(buildDir), 'host', 'index.js');
+  const code = bundleHandler();
+  const current = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+  if (!current || !current.equals(code)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeAtomically(file, code);
+  }
+  return file;
+}
+
 function bundleHandler(): Uint8Array {
   const result = buildSync({
     entryPoints: [ENTRY],

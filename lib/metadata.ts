@@ -18,3 +18,71 @@ export const STATUS_INDEX = {
   hashKey: 'status',
   rangeKey: 'updated_at',
 } as const;
+
+/** Where the upload came from. */
+export interface SourceRecord {
+  readonly bucket: string;
+  readonly key: string;
+  readonly version_id?: string;
+  readonly etag?: string;
+  readonly bytes?: number;
+  readonly content_type?: string;
+}
+
+/** What the upload turned out to be, read from its bytes. */
+export interface OriginalRecord {
+  readonly format: string;
+  /** Upright dimensions (after EXIF orientation). */
+  readonly width: number;
+  readonly height: number;
+  readonly alpha: boolean;
+  /** EXIF orientation tag of the upload (1-8), 1 when absent. */
+  readonly orientation: number;
+  /** Frames in the upload (1 unless animated). */
+  readonly frames: number;
+}
+
+/** One object written for one variant in one format. */
+export interface VariantRecord {
+  readonly format: string;
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  /** Key in that format's bucket (and path on the CDN without the leading slash). */
+  readonly key: string;
+  readonly bytes: number;
+}
+
+export interface ErrorRecord {
+  /** A reason code from lib/failures.ts (FAILED items) or the transient error's name (released attempts). */
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * One item of the metadata table, as the processor writes it and the local runtime and command line read it.
+ * Timestamps are ISO-8601 UTC.
+ */
+export interface ImageRecord {
+  readonly image_id: string;
+  readonly status: ImageStatus;
+  readonly source: SourceRecord;
+  readonly original?: OriginalRecord;
+  readonly variants?: readonly VariantRecord[];
+  readonly bytes_in?: number;
+  readonly bytes_out?: number;
+  /** Bytes of the upload minus the bytes of its largest-format full-size JPEG/WebP rendition (what a page saves). */
+  readonly bytes_saved?: number;
+  /** A tiny blurred WebP of the image as a data URI, for placeholders while the real variant loads. */
+  readonly placeholder?: string;
+  readonly processing_ms?: number;
+  /** Processing attempts started for this image (duplicates that found it finished are not counted). */
+  readonly attempts: number;
+  readonly error?: ErrorRecord;
+  /** The attempt that holds the record while PROCESSING, and until when (a crashed attempt's lease runs out). */
+  readonly attempt_id?: string;
+  readonly lease_expires_at?: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly completed_at?: string;
+}
