@@ -71,7 +71,7 @@ export interface ImageRecord {
   readonly variants?: readonly VariantRecord[];
   readonly bytes_in?: number;
   readonly bytes_out?: number;
-  /** Bytes of the upload minus the bytes of its largest-format full-size JPEG/WebP rendition (what a page saves). */
+  /** Bytes of the upload minus its largest WebP rendition: what a page saves by serving the variant (negative when larger). */
   readonly bytes_saved?: number;
   /** A tiny blurred WebP of the image as a data URI, for placeholders while the real variant loads. */
   readonly placeholder?: string;

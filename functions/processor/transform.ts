@@ -1,0 +1,154 @@
+/**
+ * The sharp pipeline: decode once, then encode every variant of the preset from that one decoded image.
+ *
+ * The upload is decoded a single time, upright (EXIF orientation applied), converted to 8-bit sRGB (CMYK, 16-bit and
+ * embedded profiles included), already shrunk to the largest size any variant needs (so JPEG and WebP get libjpeg's
+ * and libwebp's cheap shrink-on-load). Every variant is resized and encoded from those raw pixels, several at once
+ * (encodes are single-threaded, so parallelism comes from running pipelines side by side). Nothing of the upload's
+ * metadata reaches an output: the outputs are made from raw pixels, so no EXIF, GPS, XMP or ICC block can follow.
+ * Alpha is kept in AVIF, WebP and PNG; JPEG is flattened onto the preset's background. Nothing is upscaled. Only
+ * the first frame of an animation is rendered.
+ */
+import sharp from 'sharp';
+import { OutputFormat } from '../../lib/formats';
+import { VariantPreset, VariantSpec } from '../../lib/variants';
+import { Inspection, decodeFailure } from './inspect';
+
+export interface RenderedVariant {
+  readonly format: OutputFormat;
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly data: Buffer;
+}
+
+export interface Rendition {
+  readonly variants: RenderedVariant[];
+  /** A ~16 px wide blurred WebP as a data URI. */
+  readonly placeholder: string;
+}
+
+export interface RenderOptions {
+  /** Variant pipelines run at once. @default 2 */
+  readonly concurrency?: number;
+}
+
+interface Raw {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 2 | 3 | 4;
+}
+
+/** The formats made for a variant of this upload: the preset's, plus PNG where the policy asks for it. */
+export function formatsFor(variant: VariantSpec, preset: VariantPreset, inspection: Pick<Inspection, 'alpha' | 'lossless'>): OutputFormat[] {
+  const formats = [...variant.formats];
+  const wantsPng = preset.png === 'always' || (preset.png === 'alpha-or-lossless' && (inspection.alpha || inspection.lossless));
+  if (wantsPng && !formats.includes('png')) formats.push('png');
+  return formats;
+}
+
+/** Output size of a variant for a source of `width` x `height`, never larger than the source. */
+export function variantSize(variant: VariantSpec, width: number, height: number): { width: number; height: number } {
+  if (variant.fit === 'cover') {
+    // The box's shape is kept: a source smaller than the box gets the largest box of that shape it can fill.
+    const h = variant.height ?? variant.width;
+    const fit = Math.min(1, width / variant.width, height / h);
+    return { width: Math.max(1, Math.round(variant.width * fit)), height: Math.max(1, Math.round(h * fit)) };
+  }
+  const scale = Math.min(1, variant.width / width, variant.height ? variant.height / height : Infinity);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** The scale of the single decode: the largest any variant needs, never above 1. */
+export function decodeScale(preset: VariantPreset, width: number, height: number): number {
+  let scale = 0;
+  for (const variant of preset.variants) {
+    const needed = variant.fit === 'cover'
+      ? Math.max(variant.width / width, (variant.height ?? variant.width) / height)
+      : Math.min(variant.width / width, variant.height ? variant.height / height : Infinity);
+    scale = Math.max(scale, needed);
+  }
+  return Math.min(1, scale);
+}
+
+async function decode(input: Uint8Array, inspection: Inspection, preset: VariantPreset, maxPixels: number): Promise<Raw> {
+  const scale = decodeScale(preset, inspection.width, inspection.height);
+  const width = Math.max(1, Math.round(inspection.width * scale));
+  const height = Math.max(1, Math.round(inspection.height * scale));
+  try {
+    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+      .autoOrient()
+      .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels };
+  } catch (error) {
+    throw decodeFailure(error, inspection.format);
+  }
+}
+
+function encode(raw: Raw, variant: VariantSpec, format: OutputFormat, preset: VariantPreset): Promise<RenderedVariant> {
+  const size = variantSize(variant, raw.width, raw.height);
+  let pipeline = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+    .resize(size.width, size.height, { fit: variant.fit === 'cover' ? 'cover' : 'fill', position: 'attention' });
+  const { avif, webp, jpeg, png } = preset.encoders;
+  switch (format) {
+    case 'avif':
+      pipeline = pipeline.avif({ quality: avif.quality, effort: avif.effort });
+      break;
+    case 'webp':
+      pipeline = pipeline.webp({ quality: webp.quality, effort: webp.effort });
+      break;
+    case 'jpeg':
+      pipeline = pipeline.flatten({ background: preset.background }).jpeg({ quality: jpeg.quality, mozjpeg: jpeg.mozjpeg });
+      break;
+    case 'png':
+      pipeline = pipeline.png({ compressionLevel: png.compressionLevel, adaptiveFiltering: true });
+      break;
+  }
+  return pipeline.toBuffer({ resolveWithObject: true }).then(({ data, info }) => ({
+    format,
+    name: variant.name,
+    width: info.width,
+    height: info.height,
+    data,
+  }));
+}
+
+/** Relative encode cost per pixel (TOOLCHAIN.md's measurements), to start the slowest encodes first. */
+const COST: Readonly<Record<OutputFormat, number>> = { avif: 25, png: 1.2, webp: 1, jpeg: 0.8 };
+
+/** Every variant of the preset, in the preset's order, from one decode of `input`. */
+export async function render(
+  input: Uint8Array,
+  inspection: Inspection,
+  preset: VariantPreset,
+  maxPixels: number,
+  options: RenderOptions = {},
+): Promise<Rendition> {
+  const raw = await decode(input, inspection, preset, maxPixels);
+  const jobs = preset.variants.flatMap((variant) => formatsFor(variant, preset, inspection).map((format) => ({ variant, format })));
+  const costOf = (job: (typeof jobs)[number]) => {
+    const size = variantSize(job.variant, raw.width, raw.height);
+    return size.width * size.height * COST[job.format];
+  };
+  const order = jobs.map((job, index) => ({ index, cost: costOf(job) })).sort((a, b) => b.cost - a.cost);
+
+  const results: RenderedVariant[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < order.length) {
+      const { index } = order[next++];
+      results[index] = await encode(raw, jobs[index].variant, jobs[index].format, preset);
+    }
+  };
+  const placeholder = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+    .resize(16, 16, { fit: 'inside' })
+    .blur(0.6)
+    .webp({ quality: 40, effort: 4 })
+    .toBuffer();
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+  return { variants: results, placeholder: `data:image/webp;base64,${(await placeholder).toString('base64')}` };
+}
