@@ -4,8 +4,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import { bundleProcessor } from '../functions/bundle';
-import { functionEnvironment } from '../lib/function-environment';
-import { DEFAULT_PRESET } from '../lib/variants';
 
 /*
  * The real bundling hook: esbuild, sharp's Linux binaries fetched from the npm registry (cached under .build by the
@@ -78,35 +76,6 @@ describe('processor bundle', () => {
       const { data, info } = await sharp(png).resize({ width: 150 }).webp().toBuffer({ resolveWithObject: true });
       expect(info).toMatchObject({ format: 'webp', width: 150, height: 100 });
       expect(data.length).toBeGreaterThan(0);
-    });
-
-    test('the handler reads every record, decodes keys and leaves the event for replay', async () => {
-      const env = functionEnvironment({
-        table: 't',
-        outputBuckets: { avif: 'a', webp: 'w', jpeg: 'j', png: 'p' },
-        preset: DEFAULT_PRESET,
-        environment: 'dev',
-        metricsNamespace: 'ImageOptimization',
-      });
-      Object.assign(process.env, env);
-      const logs: string[] = [];
-      const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { handler } = require(path.join(dir, 'index.js'));
-        const record = (key: string, versionId: string) => ({
-          eventTime: '2026-11-22T00:00:00.000Z',
-          s3: { bucket: { name: 'uploads' }, object: { key, versionId, eTag: 'e', size: 10 } },
-        });
-        const event = { Records: [record('holiday/beach+photo%281%29.JPG', 'v1'), record('b.png', 'v2')] };
-        await expect(handler(event, { awsRequestId: 'req-1' })).rejects.toMatchObject({ code: 'PIPELINE_UNAVAILABLE' });
-        const lines = logs.map((line) => JSON.parse(line));
-        expect(lines.map((l) => l.key)).toEqual(['holiday/beach photo(1).JPG', 'b.png']);
-        expect(lines.every((l) => /^[0-9a-f]{24}$/.test(l.image_id) && l.request_id === 'req-1')).toBe(true);
-      } finally {
-        spy.mockRestore();
-        for (const name of Object.keys(env)) delete process.env[name];
-      }
     });
   });
 });

@@ -71,3 +71,42 @@ describe('format negotiation function', () => {
     expect(Buffer.byteLength(code)).toBeLessThan(10 * 1024);
   });
 });
+
+describe('viewer-request function runner', () => {
+  test('gives the function the cloudfront-js-2.0 event: context, viewer, cookies and query string', () => {
+    const echo = loadViewerRequestFunction(`function handler(event) {
+  return { statusCode: 200, headers: { seen: { value: JSON.stringify([
+    event.context.eventType, event.context.distributionDomainName, event.viewer.ip,
+    event.request.cookies.session.value, event.request.querystring.w.value,
+  ]) } } };
+}`);
+    const { output } = echo(
+      { uri: '/x', headers: {}, cookies: { session: { value: 's1' } }, querystring: { w: { value: '640' } } },
+      { distributionDomainName: '127.0.0.1:8080', viewerIp: '10.0.0.1' },
+    );
+    expect(JSON.parse((output as EdgeResponse).headers!.seen.value)).toEqual(['viewer-request', '127.0.0.1:8080', '10.0.0.1', 's1', '640']);
+  });
+
+  test('hands console.log output to the log option, and sees the origin an async handler selects', async () => {
+    const messages: string[] = [];
+    const asyncRun = loadViewerRequestFunction(
+      `import cf from 'cloudfront';
+async function handler(event) {
+  await null;
+  console.log('picked', 'webp');
+  cf.selectRequestOriginById('webp-bucket');
+  return event.request;
+}`,
+      { log: (message) => messages.push(message) },
+    );
+    const result = asyncRun(request('/x'));
+    expect(await result.output).toMatchObject({ uri: '/x' });
+    expect(result.selectedOrigin).toBe('webp-bucket');
+    expect(messages).toEqual(['picked webp']);
+  });
+
+  test('stops a function that never returns instead of hanging', () => {
+    const loop = loadViewerRequestFunction('function handler(event) { for (;;) {} }');
+    expect(() => loop(request('/x'))).toThrow(/timed out/);
+  });
+});

@@ -69,39 +69,95 @@ function handler(event) {
 `;
 }
 
-/** The parts of a CloudFront Functions viewer-request event that the negotiation function reads and writes. */
-export interface EdgeRequest {
-  uri: string;
-  method?: string;
-  headers: Record<string, { value: string }>;
-  querystring?: Record<string, { value: string }>;
+/** A header, query string parameter or cookie in a CloudFront Functions event (names are lower-case for headers). */
+export interface EdgeValue {
+  value: string;
+  /** Every value, when the name appears more than once (the first is also in `value`). */
+  multiValue?: { value: string }[];
 }
 
+/** The request of a CloudFront Functions (cloudfront-js-2.0) viewer-request event, as the function reads and writes it. */
+export interface EdgeRequest {
+  /** The path, still percent-encoded as the viewer sent it. */
+  uri: string;
+  method?: string;
+  headers: Record<string, EdgeValue>;
+  querystring?: Record<string, EdgeValue>;
+  cookies?: Record<string, EdgeValue>;
+}
+
+/** A response a viewer-request function answers with instead of letting the request through. */
 export interface EdgeResponse {
   statusCode: number;
   statusDescription?: string;
-  headers?: Record<string, { value: string }>;
+  headers?: Record<string, EdgeValue>;
+  cookies?: Record<string, EdgeValue & { attributes?: string }>;
+  /** cloudfront-js-2.0 takes a string, or the data with its encoding. */
+  body?: string | { data: string; encoding: 'text' | 'base64' };
 }
 
 export interface EdgeResult {
-  /** The request as the function left it, or the response it answered with. */
-  readonly output: EdgeRequest | EdgeResponse;
+  /** The request as the function left it, or the response it answered with (a promise for an `async` handler). */
+  readonly output: EdgeRequest | EdgeResponse | PromiseLike<EdgeRequest | EdgeResponse>;
   /** The origin id the function selected, if it selected one. */
   readonly selectedOrigin?: string;
 }
 
+/** The parts of the event that describe where the request arrived, rather than the request itself. */
+export interface ViewerRequestContext {
+  /** @default 'd111111abcdef8.cloudfront.net' */
+  readonly distributionDomainName?: string;
+  /** @default 'EDFDVBD6EXAMPLE' */
+  readonly distributionId?: string;
+  /** @default - a fixed example id */
+  readonly requestId?: string;
+  /** @default '127.0.0.1' */
+  readonly viewerIp?: string;
+}
+
+export interface ViewerRequestFunctionOptions {
+  /** Receives what the function writes with `console.log`. @default - discarded */
+  readonly log?: (message: string) => void;
+}
+
+const FUNCTION_TIMEOUT_MS = 1000;
+
 /**
  * Runs a viewer-request function's code in Node, with the `cloudfront` module's `selectRequestOriginById` recorded:
  * how the local edge and the tests execute the exact code that is deployed, where no CloudFront runtime exists.
+ *
+ * @example
+ * const run = loadViewerRequestFunction(code);
+ * run({ uri: '/images/<id>/640', headers: { accept: { value: 'image/webp' } } }).output; // { uri: '/webp/<id>/640.webp', ... }
  */
-export function loadViewerRequestFunction(code: string): (request: EdgeRequest) => EdgeResult {
+export function loadViewerRequestFunction(
+  code: string,
+  options: ViewerRequestFunctionOptions = {},
+): (request: EdgeRequest, context?: ViewerRequestContext) => EdgeResult {
   const body = code.replace(/^import cf from 'cloudfront';\s*$/m, '');
-  const script = new vm.Script(`${body}\nhandler;`, { filename: 'cloudfront-function.js' });
-  return (request) => {
+  // The handler is called inside the script so that the timeout bounds the call itself.
+  const script = new vm.Script(`${body}\nhandler(__cloudfrontEvent);`, { filename: 'cloudfront-function.js' });
+  const log = options.log ?? (() => undefined);
+  const console = { log: (...values: unknown[]) => log(values.map(String).join(' ')) };
+  return (request, context = {}) => {
     let selectedOrigin: string | undefined;
     const cf = { selectRequestOriginById: (id: string) => { selectedOrigin = id; } };
-    const handler = script.runInNewContext({ cf }) as (event: unknown) => EdgeRequest | EdgeResponse;
-    const output = handler({ version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: '127.0.0.1' }, request });
-    return { output, selectedOrigin };
+    const event = {
+      version: '1.0',
+      context: {
+        distributionDomainName: context.distributionDomainName ?? 'd111111abcdef8.cloudfront.net',
+        distributionId: context.distributionId ?? 'EDFDVBD6EXAMPLE',
+        eventType: 'viewer-request',
+        requestId: context.requestId ?? '4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==',
+      },
+      viewer: { ip: context.viewerIp ?? '127.0.0.1' },
+      request,
+    };
+    // CloudFront stops a function after about a millisecond of compute; this bound only keeps a runaway loop from
+    // hanging the caller (what an `async` handler runs after its first `await` is not bounded).
+    const output = script.runInNewContext({ cf, console, __cloudfrontEvent: event }, { timeout: FUNCTION_TIMEOUT_MS }) as
+      EdgeResult['output'];
+    // A getter, so that an `async` handler's selection after an `await` is seen once its promise settles.
+    return { output, get selectedOrigin() { return selectedOrigin; } };
   };
 }

@@ -51,7 +51,10 @@ beforeAll(async () => {
   // Loaded after the environment points the SDK at the local servers, as Lambda loads it with its own.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   handler = require('../../functions/processor').handler;
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => void stdout.push(String(chunk)) || true);
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk));
+    return true;
+  });
   jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
 });
 
