@@ -1,12 +1,14 @@
 /**
  * `npm run plan:offline`: synthesizes every stack with the offline switch (local state, no credentials) and runs
- * `terraform init`, `validate` and `plan` on each, printing what each environment would create, change and destroy.
- * Plans are saved as `.build/offline-plan/stacks/<stack>/tfplan`.
+ * `terraform init`, `validate` and `plan` on each, printing each one's plan review summary (scripts/plan-summary.ts):
+ * what it would create, update, replace and delete, by construct. Plans are saved as
+ * `.build/offline-plan/stacks/<stack>/tfplan`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildApp } from '../main';
 import { ConfigError } from '../stacks/settings';
+import { CdkTfJson, renderPlanText } from './plan-summary';
 import { findTerraform, planStack } from './terraform';
 
 async function main(): Promise<number> {
@@ -31,11 +33,11 @@ async function main(): Promise<number> {
     const dir = path.join(outdir, 'stacks', stack);
     const started = Date.now();
     try {
-      const { summary } = await planStack(lookup.terraform, dir);
+      const { plan } = await planStack(lookup.terraform, dir);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(
-        `${stack}: ${summary.add} to add, ${summary.change} to change, ${summary.replace} to replace, ${summary.destroy} to destroy (${seconds} s, plan in ${path.relative(process.cwd(), dir)}/tfplan)`,
-      );
+      const cdkJson = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) as CdkTfJson;
+      console.log(`\n${renderPlanText(stack, plan, { cdkJson }).trimEnd()}`);
+      console.log(`  (${seconds} s, plan in ${path.relative(process.cwd(), dir)}/tfplan)`);
     } catch (error) {
       failed += 1;
       console.error(`${stack}: ${(error as Error).message}`);
