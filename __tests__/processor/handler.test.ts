@@ -316,8 +316,16 @@ describe('bad input ends FAILED with its own reason, no outputs, and no retry', 
     ['INPUT_TOO_LARGE', 'huge.jpg', () => Buffer.alloc(65 * 1024 * 1024, 0xff)],
     ['TOO_MANY_FRAMES', 'long.gif', () => animatedGif(8, 8, 1001)],
   ];
+  /** More hostile files; their codes repeat the ones above, so they are not in the distinct-codes check. */
+  const more: Array<[string, string, () => Promise<Buffer> | Buffer]> = [
+    ['TRUNCATED_INPUT', 'cut.png', async () => (await transparentPng(300, 300)).subarray(0, 900)],
+    ['TRUNCATED_INPUT', 'cut.webp', async () => (await sharp(await photoJpeg(300, 200)).webp().toBuffer()).subarray(0, 1500)],
+    // A GIF header in front of script: a GIF/JavaScript polyglot.
+    ['CORRUPT_INPUT', 'polyglot.gif', () => Buffer.from('GIF89a/*\x01\x00\x01\x00\x00\xff\x00*/=1;alert(document.domain)//', 'latin1')],
+    ['CORRUPT_INPUT', 'polyglot2.gif', () => Buffer.concat([Buffer.from('GIF89a', 'latin1'), Buffer.from('*/=1;alert(1);/*'), Buffer.from([0x3b])])],
+  ];
 
-  test.each(cases)('%s (%s)', async (reason, key, make) => {
+  test.each([...cases, ...more])('%s (%s)', async (reason, key, make) => {
     const { item, report, imageId } = await runUpload(`bad/${key}`, await make());
     expect(report.results).toEqual([expect.objectContaining({ outcome: 'FAILED', reason })]);
     expect(item).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: reason } });
@@ -332,6 +340,23 @@ describe('bad input ends FAILED with its own reason, no outputs, and no retry', 
   test('every reason code is distinct and described', () => {
     expect(new Set(cases.map(([reason]) => reason)).size).toBe(cases.length);
     for (const [reason] of cases) expect(FAILURE_REASONS[reason as keyof typeof FAILURE_REASONS]).toBeDefined();
+  });
+});
+
+describe('hostile but valid input is processed correctly', () => {
+  test('a PNG behind a .jpg name is read as the PNG it is', async () => {
+    const { item } = await runUpload('misnamed/really-a-png.jpg', await transparentPng(200, 100));
+    expect(item).toMatchObject({ status: 'COMPLETED', original: { format: 'png', alpha: true } });
+  });
+
+  test('an EXIF block stuffed with 60 KB of junk is ignored and dropped', async () => {
+    const junk = 'J'.repeat(60_000);
+    const source = await sharp(await photoJpeg(300, 200)).withExif({ IFD0: { ImageDescription: junk } }).jpeg().toBuffer();
+    expect(source.length).toBeGreaterThan(60_000);
+    const { item } = await runUpload('junk/exif.jpg', source);
+    expect(item.status).toBe('COMPLETED');
+    const full = item.variants!.find((v) => v.format === 'jpeg' && v.name === 'full')!;
+    expect(full.bytes).toBeLessThan(30_000);
   });
 });
 
