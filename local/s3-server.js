@@ -29,3 +29,6 @@ server.run().then(
 );
 // The parent closing the channel (exit, crash, Ctrl-C) ends this process: no orphan servers.
 process.on('disconnect', () => server.close().finally(() => process.exit(0)));
+// A Ctrl-C in the terminal reaches the whole process group: the parent decides when this server stops (after the
+// invocations still running have written their results), so the signal itself is ignored here.
+process.on('SIGINT', () => undefined);

@@ -1,0 +1,241 @@
+/**
+ * The command line's commands, options and help texts, and the parsing that turns argv into one command's options
+ * (with every mistake reported as a UserError naming the command's help).
+ */
+import { parseArgs } from 'node:util';
+import { UserError } from './errors';
+
+type OptionSpec = { readonly type: 'string' | 'boolean'; readonly short?: string };
+
+export const COMMANDS = ['upload', 'fetch', 'status', 'replay', 'report'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+/** Options every command takes. */
+const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  env: { type: 'string' },
+  'outputs-file': { type: 'string' },
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+interface CommandSpec {
+  /** `<...>` placeholders of the positional arguments, for the usage line. */
+  readonly usage: string;
+  readonly summary: string;
+  readonly positionals: { readonly min: number; readonly max: number; readonly name: string };
+  readonly options: Record<string, OptionSpec>;
+  readonly help: string;
+}
+
+const TARGET_HELP = `Where:
+  (default)              the local runtime (npm start), found through <data folder>/runtime.json
+  --env <suffix>         a deployed environment (dev, staging, prod, pr3515...), from its stack outputs:
+                         \`terraform output -json\` in cdktf.out/stacks/image-optimization-<suffix>
+  --outputs-file <file>  ...or the file \`cdktf deploy --outputs-file <file>\` wrote [IMGOPT_OUTPUTS_FILE]
+  --data-dir <dir>       the local runtime's data folder [IMGOPT_DATA_DIR] (default: .local-data/)
+  --json                 print JSON for scripts instead of text
+  -h, --help             this help`;
+
+export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
+  upload: {
+    usage: 'upload <files or folders...>',
+    summary: 'upload images, wait for processing, print their CDN URLs and the bytes saved',
+    positionals: { min: 1, max: Infinity, name: 'files or folders' },
+    options: {
+      prefix: { type: 'string' },
+      timeout: { type: 'string' },
+      'no-wait': { type: 'boolean' },
+    },
+    help: `Uploads images to the upload bucket, waits until each is COMPLETED or FAILED, and prints, per image, its id,
+the URL of every variant (explicit per format, and negotiated), and the bytes saved. Folders are read recursively;
+files that are not images (by extension) inside them are skipped with a note. Progress goes to stderr.
+
+Options:
+  --prefix <key/>      put the keys under this prefix (default: none; a folder's files keep its name and sub-folders)
+  --timeout <seconds>  how long to wait for processing (default: 120)
+  --no-wait            upload and print the image ids without waiting
+
+Exit code: 0 when every image is COMPLETED, 2 when one FAILED, went to the failure queue or timed out, 1 on a mistake.`,
+  },
+  fetch: {
+    usage: 'fetch <image_id>',
+    summary: 'download one variant through the CDN (or the local edge)',
+    positionals: { min: 1, max: 1, name: 'image_id' },
+    options: {
+      variant: { type: 'string' },
+      format: { type: 'string' },
+      accept: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    },
+    help: `Downloads one variant of an image through the CDN: the negotiated URL (/images/<id>/<variant>), which picks
+the format from the Accept header, or with --format the explicit URL (/<format>/<id>/<variant>.<ext>).
+Prints the URL, status, Content-Type, Cache-Control and size on stderr.
+
+Options:
+  --variant <name>     which variant (default: the largest one the image has, usually full)
+  --format <format>    avif, webp, jpeg or png: fetch the explicit URL of that format
+  --accept <value>     Accept header for the negotiated URL (default: a browser's, image/avif,image/webp,...)
+  -o, --output <file>  where to write the image (default: stdout when it is not a terminal,
+                       else <image_id>-<variant>.<ext> in the current folder)`,
+  },
+  status: {
+    usage: 'status <image_id>',
+    summary: "show an image's metadata: status, source, original, variants, savings, error",
+    positionals: { min: 1, max: 1, name: 'image_id' },
+    options: {},
+    help: `Shows the metadata item of one image: status (PROCESSING, COMPLETED, FAILED), the upload it came from, the
+original's format and size, every variant with its URL, the bytes saved, the processing time and attempts, and the
+reason when it FAILED. With --json, the item as stored.`,
+  },
+  replay: {
+    usage: 'replay',
+    summary: 're-drive the failure queue: invoke the function again with each failed event',
+    positionals: { min: 0, max: 0, name: '' },
+    options: {
+      limit: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
+    help: `Re-drives the failure queue: every message's original event (requestPayload) is invoked again,
+asynchronously, and the message is deleted only once the invocation was accepted. Locally, the queue is the
+folder <data>/failure-queue/ and the invocations go to the runtime's Lambda Invoke API; against --env, the SQS
+queue (output failure_queue_url) and the deployed function (output lambda_function).
+
+Options:
+  --limit <n>   replay at most n messages (default: all)
+  --dry-run     list what would be replayed, change nothing`,
+  },
+  report: {
+    usage: 'report',
+    summary: 'recent and failed images, newest first',
+    positionals: { min: 0, max: 0, name: '' },
+    options: {
+      failed: { type: 'boolean' },
+      limit: { type: 'string' },
+    },
+    help: `Lists the newest images from the metadata table's status index, newest first: COMPLETED with their
+savings, FAILED with their reason, PROCESSING with their age; and how many events wait on the failure queue.
+
+Options:
+  --failed      only FAILED images
+  --limit <n>   how many (default: 20)`,
+  },
+};
+
+export const MAIN_HELP = `imgopt: upload images to the image optimization pipeline and inspect what it made
+
+Usage: imgopt <command> [options]     (in a checkout: npx imgopt ..., or npm run imgopt -- ...)
+
+Commands:
+${COMMANDS.map((name) => `  ${COMMAND_SPECS[name].usage.padEnd(30)} ${COMMAND_SPECS[name].summary}`).join('\n')}
+
+${TARGET_HELP}
+
+Start the local runtime first with \`npm start\`. \`imgopt <command> --help\` shows a command's options.`;
+
+export function commandHelp(name: CommandName): string {
+  const spec = COMMAND_SPECS[name];
+  return `Usage: imgopt ${spec.usage} [options]\n\n${spec.help}\n\n${TARGET_HELP}`;
+}
+
+export interface GlobalOptions {
+  readonly env?: string;
+  readonly outputsFile?: string;
+  readonly dataDir?: string;
+  readonly json: boolean;
+}
+
+export interface ParsedCommand {
+  readonly command: CommandName;
+  readonly positionals: readonly string[];
+  readonly options: Readonly<Record<string, string | boolean | undefined>>;
+  readonly global: GlobalOptions;
+  readonly help: boolean;
+}
+
+export type Parsed = { readonly kind: 'help'; readonly text: string } | { readonly kind: 'command'; readonly parsed: ParsedCommand };
+
+export function isCommand(name: string): name is CommandName {
+  return (COMMANDS as readonly string[]).includes(name);
+}
+
+/** Reads argv (without node and the script): the command, its positionals and options, or a help request. */
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Parsed {
+  const first = commandIndex(argv);
+  if (argv.length === 0 || (first === -1 && argv.some((arg) => arg === '--help' || arg === '-h'))) {
+    return { kind: 'help', text: MAIN_HELP };
+  }
+  if (first === -1) throw new UserError(`no command given (commands: ${COMMANDS.join(', ')}; see imgopt --help)`);
+  const name = argv[first];
+  if (name === 'help') {
+    const topic = argv[first + 1];
+    if (topic === undefined) return { kind: 'help', text: MAIN_HELP };
+    if (!isCommand(topic)) throw unknownCommand(topic);
+    return { kind: 'help', text: commandHelp(topic) };
+  }
+  if (!isCommand(name)) throw unknownCommand(name);
+
+  const spec = COMMAND_SPECS[name];
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv.slice(0, first), ...argv.slice(first + 1)],
+      options: { ...GLOBAL_OPTIONS, ...spec.options },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UserError(`${message.charAt(0).toLowerCase()}${message.slice(1)} for ${name} (see imgopt ${name} --help)`);
+  }
+  if (values.help) return { kind: 'help', text: commandHelp(name) };
+  const { min, max } = spec.positionals;
+  if (positionals.length < min) {
+    throw new UserError(`${name} needs ${spec.positionals.name === 'image_id' ? 'an image id' : `one or more ${spec.positionals.name}`} (usage: imgopt ${spec.usage})`);
+  }
+  if (positionals.length > max) {
+    throw new UserError(`${name} takes ${max === 0 ? 'no arguments' : `${max} argument`}, got ${positionals.map((p) => JSON.stringify(p)).join(' ')} (usage: imgopt ${spec.usage})`);
+  }
+  return {
+    kind: 'command',
+    parsed: {
+      command: name,
+      positionals,
+      options: values,
+      help: false,
+      global: {
+        env: values.env as string | undefined,
+        outputsFile: (values['outputs-file'] as string | undefined) ?? (env.IMGOPT_OUTPUTS_FILE || undefined),
+        dataDir: values['data-dir'] as string | undefined,
+        json: values.json === true,
+      },
+    },
+  };
+}
+
+/** Where the command is: the first argument that is neither an option nor the value of a global option before it. */
+function commandIndex(argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('-')) return i;
+    const name = arg.replace(/^--?/, '');
+    if (GLOBAL_OPTIONS[name]?.type === 'string') i += 1;
+  }
+  return -1;
+}
+
+function unknownCommand(name: string): UserError {
+  return new UserError(`unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.join(', ')}; see imgopt --help)`);
+}
+
+/** A whole number option within bounds, or the default. */
+export function integerOption(options: ParsedCommand['options'], name: string, fallback: number, min = 1, max = 1_000_000): number {
+  const raw = options[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UserError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}

@@ -1,0 +1,252 @@
+/**
+ * `npm start`: runs the whole pipeline locally (local/runtime.ts), prints what runs where and then what happens
+ * (uploads, invocations, retries, failures, CDN requests), and stops cleanly on Ctrl-C or SIGTERM. Its options and
+ * their environment variables are in USAGE below and in docs/local-runtime.md.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { S3Event } from 'aws-lambda';
+import { formatBytes } from '../cli/format';
+import { decodeS3Key } from '../functions/processor/event';
+import { LOCAL_CREDENTIALS } from './servers';
+import { DEFAULT_EDGE_PORT, Runtime, RuntimeActivity, RuntimeError, startRuntime } from './runtime';
+
+const USAGE = `Usage: npm start -- [options]
+
+Runs the image pipeline on this machine: S3 and DynamoDB servers, the processor, and a local CDN edge.
+
+Options (environment variable in brackets):
+  --data-dir <dir>      data folder [IMGOPT_DATA_DIR] (default: .local-data/ in the project)
+  --port <n>            local CDN edge port [IMGOPT_PORT] (default: ${DEFAULT_EDGE_PORT}; 0 = any free port)
+  --s3-port <n>         S3 server port [IMGOPT_S3_PORT] (default: any free port)
+  --dynamodb-port <n>   DynamoDB server port [IMGOPT_DYNAMODB_PORT] (default: any free port)
+  --lambda-port <n>     Lambda Invoke API port [IMGOPT_LAMBDA_PORT] (default: any free port)
+  --concurrency <n>     invocations at once [IMGOPT_CONCURRENCY] (default: 2)
+  --retry-delay <ms>    wait before the first retry [IMGOPT_RETRY_DELAY_MS] (default: 1000, doubled per retry)
+  --logs                also print the function's log lines [IMGOPT_LOGS=1]
+  -h, --help            this help
+`;
+
+class UsageError extends Error {}
+
+interface StartOptions {
+  readonly dataDir?: string;
+  readonly port: number;
+  readonly s3Port?: number;
+  readonly dynamodbPort?: number;
+  readonly lambdaPort?: number;
+  readonly concurrency: number;
+  readonly retryDelayMs: number;
+  readonly logs: boolean;
+}
+
+function readOptions(argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'data-dir': { type: 'string' },
+        port: { type: 'string' },
+        's3-port': { type: 'string' },
+        'dynamodb-port': { type: 'string' },
+        'lambda-port': { type: 'string' },
+        concurrency: { type: 'string' },
+        'retry-delay': { type: 'string' },
+        logs: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split('\n')[0].replace(/\. To specify.*$/, '')} (see npm start -- --help)`);
+  }
+  if (values.help) return 'help';
+  const number = (option: string, variable: string, min: number, max: number): number | undefined => {
+    const raw = (values as Record<string, string | undefined>)[option] ?? env[variable];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new UsageError(`--${option} (or ${variable}) must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    }
+    return value;
+  };
+  return {
+    dataDir: values['data-dir'],
+    port: number('port', 'IMGOPT_PORT', 0, 65535) ?? DEFAULT_EDGE_PORT,
+    s3Port: number('s3-port', 'IMGOPT_S3_PORT', 0, 65535),
+    dynamodbPort: number('dynamodb-port', 'IMGOPT_DYNAMODB_PORT', 0, 65535),
+    lambdaPort: number('lambda-port', 'IMGOPT_LAMBDA_PORT', 0, 65535),
+    concurrency: number('concurrency', 'IMGOPT_CONCURRENCY', 1, 64) ?? 2,
+    retryDelayMs: number('retry-delay', 'IMGOPT_RETRY_DELAY_MS', 0, 600_000) ?? 1000,
+    logs: values.logs ?? ['1', 'true', 'yes'].includes((env.IMGOPT_LOGS ?? '').toLowerCase()),
+  };
+}
+
+/** A folder shown relative to where the user is, when it is below it. */
+function shown(folder: string): string {
+  const relative = path.relative(process.cwd(), folder);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : folder;
+}
+
+function time(): string {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+function keysOf(event: unknown): string {
+  const records = (event as Partial<S3Event> | undefined)?.Records;
+  if (!Array.isArray(records)) return 'event';
+  return records.map((record) => {
+    try {
+      return decodeS3Key(record.s3.object.key);
+    } catch {
+      return record.s3?.object?.key ?? '?';
+    }
+  }).join(', ');
+}
+
+interface ReportResult {
+  readonly image_id: string;
+  readonly key: string;
+  readonly outcome: string;
+  readonly reason?: string;
+}
+
+function describe(activity: RuntimeActivity, retries: number): string | undefined {
+  switch (activity.type) {
+    case 'upload':
+      return activity.triggers
+        ? `upload    ${activity.key} (${formatBytes(activity.bytes)})`
+        : `upload    ${activity.key} (${formatBytes(activity.bytes)}): not an image suffix the notification lists, nothing runs`;
+    case 'started':
+      return activity.attempt > 1 ? `retry     ${keysOf(activity.event)}: attempt ${activity.attempt} of ${retries + 1}` : undefined;
+    case 'succeeded': {
+      const results = (activity.payload as { results?: ReportResult[] } | null)?.results;
+      const seconds = `${(activity.durationMs / 1000).toFixed(2)} s`;
+      if (!Array.isArray(results)) return `done      ${keysOf(activity.event)} in ${seconds}`;
+      return results
+        .map((result) => `${result.outcome.padEnd(9)} ${result.key}  image ${result.image_id}${result.reason ? `  ${result.reason}` : ''}  (${seconds})`)
+        .join('\n          ');
+    }
+    case 'retrying':
+      return `error     ${keysOf(activity.event)}: ${activity.error.errorType ?? 'Error'}: ${activity.error.errorMessage} `
+        + `(attempt ${activity.attempt} of ${retries + 1}, retrying in ${(activity.delayMs / 1000).toFixed(1)} s)`;
+    case 'failed':
+      return `failed    ${keysOf(activity.event)}: ${activity.error.errorType ?? 'Error'}: ${activity.error.errorMessage}\n`
+        + `          ${activity.condition === 'RetriesExhausted' ? `gave up after ${activity.attempts} attempts` : 'the event is too old'}`
+        + ` → failure queue ${shown(activity.file)} (re-drive with: npx imgopt replay)`;
+    case 'edge': {
+      const e = activity.entry;
+      const from = e.source === 'origin' ? `${e.origin}:${e.key}` : e.source;
+      return `${e.method.padEnd(9)} ${e.url} → ${e.status} (${from}${e.error ? `: ${e.error}` : ''}, ${e.durationMs} ms)`;
+    }
+  }
+}
+
+function banner(runtime: Runtime): string {
+  const { info, stack } = runtime;
+  const fn = stack.processor;
+  const extensions = [...new Set(stack.uploadSuffixes.map((suffix) => suffix.toLowerCase()))].join(' ');
+  const routes = runtime.behaviours.map((behaviour) => {
+    const via = behaviour.viewerRequestFunction ? ` (function ${behaviour.viewerRequestFunction} picks the format)` : '';
+    return `${behaviour.pathPattern} → ${behaviour.bucket}${via}`;
+  });
+  const retries = `${fn.maxRetries} ${fn.maxRetries === 1 ? 'retry' : 'retries'}`;
+  const data = shown(info.dataDir);
+  return [
+    `Image optimization pipeline, running locally from the synthesized ${stack.stackName} stack`,
+    '',
+    `  S3 (uploads, variants)  ${info.s3Endpoint}   access key ${LOCAL_CREDENTIALS.accessKeyId}, secret ${LOCAL_CREDENTIALS.secretAccessKey}, path-style`,
+    `  DynamoDB (metadata)     ${info.dynamodbEndpoint}`,
+    `  Lambda Invoke API       ${info.lambdaEndpoint}   ${fn.name}: ${fn.memoryMb} MB, ${fn.timeoutSeconds} s timeout, ${retries}`,
+    `  CDN (local edge)        ${info.edgeUrl}`,
+    '',
+    `  upload bucket   ${stack.uploadBucket}  (${extensions} in any letter case run the processor)`,
+    `  output buckets  ${Object.values(stack.outputBuckets).join(', ')}`,
+    `  metadata table  ${stack.table}`,
+    `  CDN routes      ${routes.join('\n                  ')}`,
+    `  failure queue   ${shown(info.failureQueueDir)}${path.sep}  (re-drive with: npx imgopt replay)`,
+    `  function log    ${shown(info.logFile)}`,
+    `  data folder     ${data}${path.sep}  (stop, then delete it to start over)`,
+    ...(runtime.resumed > 0 ? ['', `Resuming ${runtime.resumed} event(s) left unfinished by the last run.`] : []),
+    '',
+    'Upload images:   npx imgopt upload <files or folders...>',
+    'Then:            npx imgopt status <image_id>, npx imgopt fetch <image_id>, npx imgopt report',
+    'Stop:            Ctrl-C',
+    '',
+    'Ready. The CDN is at:',
+    info.edgeUrl,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let options: StartOptions | 'help';
+  try {
+    options = readOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    process.stderr.write(`npm start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  if (options === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+
+  let retries = 0;
+  let stopping = false;
+  // A Ctrl-C while starting stops as soon as the start finishes (or fails).
+  const early = () => { stopping = true; };
+  process.on('SIGINT', early);
+  process.on('SIGTERM', early);
+
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({
+      dataDir: options.dataDir,
+      port: options.port,
+      s3Port: options.s3Port,
+      dynamodbPort: options.dynamodbPort,
+      lambdaPort: options.lambdaPort,
+      concurrency: options.concurrency,
+      retryDelayMs: options.retryDelayMs,
+      onFunctionOutput: options.logs ? (text) => process.stdout.write(text.replace(/^(?=.)/gm, '          │ ')) : undefined,
+      onActivity: (activity) => {
+        const line = describe(activity, retries);
+        if (line) process.stdout.write(`${time()}  ${line}\n`);
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`npm start: ${error instanceof RuntimeError ? error.message : (error as Error).message}\n`);
+    if (!(error instanceof RuntimeError) && process.env.IMGOPT_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    process.exit(1);
+  }
+  retries = runtime.stack.processor.maxRetries;
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
+
+  const stop = async (signal: string) => {
+    if (stopping) {
+      process.stderr.write('Stopping now.\n');
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping (running invocations may finish; Ctrl-C again to stop now)\n`);
+    await runtime.close();
+    process.stdout.write('Stopped.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (stopping) {
+    stopping = false;
+    await stop('SIGINT');
+    return;
+  }
+  process.stdout.write(banner(runtime));
+}
+
+void main();
