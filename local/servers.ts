@@ -128,9 +128,15 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** How S3 writes a key into an event: form-encoded (a space is `+`), with `/` left as it is. */
+/**
+ * How S3 writes a key into an event: form-encoded (a space is `+`, `(` is `%28`...), with `/` left as it is.
+ * encodeURIComponent leaves `!'()*` alone; S3 does not, so they are encoded here too.
+ */
 export function encodeS3EventKey(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+  return encodeURIComponent(key)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+')
+    .replace(/%2F/g, '/');
 }
 
 /**
