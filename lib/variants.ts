@@ -51,8 +51,19 @@ export interface VariantPreset {
 export const NEGOTIATION_PREFERENCE: readonly OutputFormat[] = ['avif', 'webp', 'jpeg', 'png'];
 
 /**
- * The default preset. AVIF costs about 25x WebP per pixel (TOOLCHAIN.md: ~1800 ms per megapixel at effort 4 on one
- * thread), so it is made only up to 1280 px wide, where one 12 MP photo's whole set stays within a few seconds.
+ * The default preset. AVIF is by far the costliest encode, so it is made only up to 1280 px wide, where one 12 MP
+ * photo's whole set stays within a few seconds.
+ *
+ * Encoder settings chosen by measurement (`npm run bench -- --only grid`; numbers in docs/benchmarks.md: 5 real
+ * photos, sharp 0.35.5, SSIMULACRA v1 where 0 is identical, CPU time on one thread):
+ * - AVIF effort 3, not 4: at q50 and 1280 px it costs ~1400 instead of ~6100 ms per megapixel (4x less) for 2% more
+ *   bytes at the same quality (0.0356 vs 0.0353); effort 2 saves only a little more time (~950 ms/MP) for 7% more
+ *   bytes at lower quality (0.0372).
+ * - WebP q88, not q80: the lowest quality at which the full-size WebP of the 12 MP benchmark photo is at least as
+ *   faithful to the original as the seed design's full-size Pillow WebP (q85 method 6): 0.0225 vs 0.0242, in 638
+ *   instead of 955 KB (q80 scored 0.0342 there). At 1280 px q88 averages 0.0185 (worst 0.0214), within or at the
+ *   edge of SSIMULACRA's "good" 0.01-0.02, against 0.0276 (worst 0.0366) for q80, for 47% more WebP bytes.
+ * - WebP effort 4: effort 3 and 5 change bytes and quality by under 3%; effort 5 costs ~20% more time.
  */
 export const DEFAULT_PRESET: VariantPreset = {
   variants: [
@@ -65,8 +76,8 @@ export const DEFAULT_PRESET: VariantPreset = {
   ],
   png: 'alpha-or-lossless',
   encoders: {
-    avif: { quality: 50, effort: 4 },
-    webp: { quality: 80, effort: 4 },
+    avif: { quality: 50, effort: 3 },
+    webp: { quality: 88, effort: 4 },
     jpeg: { quality: 82, mozjpeg: true },
     png: { compressionLevel: 9 },
   },

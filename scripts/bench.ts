@@ -1,18 +1,24 @@
 /**
  * `npm run bench`: how long synthesis and the unit suite take, and how much memory synthesis peaks at, each next to
- * a baseline measured in the same run on the same machine (these machines are shared and noisy: read the ratios).
+ * a baseline measured in the same run on the same machine (these machines are shared and noisy: read the ratios);
+ * then what the image processor costs per image and per variant (scripts/bench-images.ts, docs/benchmarks.md).
  *
  *   synth        `node scripts/app.js` (what `npm run synth` and cdktf.json run), every environment
  *   baseline     the same process shape synthesizing one empty stack: Node + cdktf + writing cdktf.out
  *   cdktf CLI    `cdktf synth`, for comparison with the direct path
  *   unit suite   jest without the terraform plan suite, against jest running one trivial suite
+ *   images       every image of a folder, each in its own process, against the naive and Pillow baselines
  *
- * Options: --runs N (default 5) synth runs per measurement; --skip-cli; --skip-jest.
+ * Options: --only synth|images|grid (default: synth then images; grid, the encoder-settings grid, only when asked);
+ * --runs N (default 5) synth runs per measurement; --skip-cli; --skip-jest; --images <folder> (default
+ * ../shared/images when present, else generated photo-like images); --image-runs N (default 3) runs on the ~12 MP
+ * photo; --archive-runs N (default 5) cold handler starts.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { benchGrid, benchImages } from './bench-images';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(ROOT, '.build', 'bench');
@@ -22,17 +28,44 @@ interface Sample {
   readonly peakMb: number;
 }
 
-function parseArgs(argv: string[]): { runs: number; cli: boolean; jest: boolean } {
-  const options = { runs: 5, cli: true, jest: true };
+const SECTIONS = ['synth', 'images', 'grid'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Options {
+  sections: Section[];
+  runs: number;
+  cli: boolean;
+  jest: boolean;
+  images?: string;
+  imageRuns: number;
+  archiveRuns: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { sections: ['synth', 'images'], runs: 5, cli: true, jest: true, imageRuns: 3, archiveRuns: 5 };
+  const count = (flag: string, value: string | undefined) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} expects a positive integer, received ${value}`);
+    return n;
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
-    if (arg === '--runs') {
-      const runs = Number(argv[++i]);
-      if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs expects a positive integer, received ${argv[i]}`);
-      options.runs = runs;
-    } else if (arg === '--skip-cli') options.cli = false;
+    if (arg === '--runs') options.runs = count(arg, argv[++i]);
+    else if (arg === '--image-runs') options.imageRuns = count(arg, argv[++i]);
+    else if (arg === '--archive-runs') options.archiveRuns = count(arg, argv[++i]);
+    else if (arg === '--skip-cli') options.cli = false;
     else if (arg === '--skip-jest') options.jest = false;
-    else throw new Error(`Unknown option ${arg} (expected --runs N, --skip-cli, --skip-jest)`);
+    else if (arg === '--images') {
+      const folder = argv[++i];
+      if (!folder) throw new Error('--images expects a folder');
+      options.images = path.resolve(folder);
+    } else if (arg === '--only') {
+      const section = argv[++i];
+      if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`--only expects one of ${SECTIONS.join(', ')}, received ${section}`);
+      options.sections = [section as Section];
+    } else {
+      throw new Error(`Unknown option ${arg} (expected --only ${SECTIONS.join('|')}, --runs N, --skip-cli, --skip-jest, --images <folder>, --image-runs N, --archive-runs N)`);
+    }
   }
   return options;
 }
@@ -82,8 +115,14 @@ function row(name: string, sample: Sample, baseline?: Sample): string {
   return `${name.padEnd(34)} ${sample.seconds.toFixed(2).padStart(6)} s ${sample.peakMb.toFixed(0).padStart(5)} MB${ratio}`;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.sections.includes('synth')) benchSynth(options);
+  if (options.sections.includes('images')) await benchImages({ images: options.images, runs: options.imageRuns, archiveRuns: options.archiveRuns });
+  if (options.sections.includes('grid')) await benchGrid({ images: options.images });
+}
+
+function benchSynth(options: Options): void {
   fs.mkdirSync(WORK, { recursive: true });
   fs.writeFileSync(
     path.join(WORK, 'report-rss.js'),
@@ -125,9 +164,7 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (error) {
-  console.error(`bench: ${(error as Error).message}`);
+main().catch((error: Error) => {
+  console.error(`bench: ${error.message}`);
   process.exit(1);
-}
+});

@@ -128,11 +128,16 @@ describe('local runtime with the processor', () => {
     expect(logo.variants.map((variant: any) => variant.format)).toContain('png');
   });
 
-  test('a corrupt file ends FAILED with a reason code', () => {
+  test('a corrupt file ends FAILED with a reason code, and status shows it', async () => {
     const corrupt = byKey('images/corrupt.jpg');
     expect(corrupt.status).toBe('FAILED');
     expect(corrupt.reason).toMatch(/^[A-Z_]+$/);
     expect(corrupt.variants).toEqual([]);
+    const status = await imgopt(['status', corrupt.image_id], dataDir);
+    expect(status.stdout).toContain(`image ${corrupt.image_id}  FAILED`);
+    expect(status.stdout).toContain(corrupt.reason);
+    const json = await imgopt(['status', corrupt.image_id, '--json'], dataDir);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'FAILED', error: { code: corrupt.reason } });
   });
 
   test('explicit URLs serve each variant with its Content-Type and an immutable Cache-Control', async () => {

@@ -1,9 +1,9 @@
 /**
  * Input limits, sized to the function's memory so an accepted image can always be processed within it.
  *
- * Measured (npm run bench, sharp 0.35.5): the pipeline's peak for a 20 MP JPEG is ~300 MB above the process' base,
- * most of it the decoded full-size image, ~15 bytes per source pixel. A PNG or TIFF is decoded at full size with no
- * shrink-on-load, so the pixel limit allows ~20 bytes per pixel of half the memory.
+ * Measured (npm run bench, sharp 0.35.5): a 20 MP JPEG peaks at 241 MB RSS (73 MB of it the process before the
+ * upload is read), ~8 bytes per source pixel, with shrink-on-load. A PNG or TIFF is decoded at full size with no
+ * shrink-on-load, so the pixel limit allows 20 bytes per pixel of half the memory: 26.8 MP at 1024 MB.
  */
 
 export interface InputLimits {

@@ -4,7 +4,8 @@
  * The upload is decoded a single time, upright (EXIF orientation applied), converted to 8-bit sRGB (CMYK, 16-bit and
  * embedded profiles included), already shrunk to the largest size any variant needs (so JPEG and WebP get libjpeg's
  * and libwebp's cheap shrink-on-load). Every variant is resized and encoded from those raw pixels, several at once
- * (encodes are single-threaded, so parallelism comes from running pipelines side by side). Nothing of the upload's
+ * (encodes are single-threaded, so parallelism comes from running pipelines side by side). The steps are exported
+ * so that `npm run bench` can time each one alone, exactly as `render` runs it. Nothing of the upload's
  * metadata reaches an output: the outputs are made from raw pixels, so no EXIF, GPS, XMP or ICC block can follow.
  * Alpha is kept in AVIF, WebP and PNG; JPEG is flattened onto the preset's background. Nothing is upscaled. Only
  * the first frame of an animation is rendered.
@@ -33,7 +34,8 @@ export interface RenderOptions {
   readonly concurrency?: number;
 }
 
-interface Raw {
+/** The single decode's pixels: upright, 8-bit sRGB. */
+export interface Raw {
   readonly data: Buffer;
   readonly width: number;
   readonly height: number;
@@ -72,7 +74,8 @@ export function decodeScale(preset: VariantPreset, width: number, height: number
   return Math.min(1, scale);
 }
 
-async function decode(input: Uint8Array, inspection: Inspection, preset: VariantPreset, maxPixels: number): Promise<Raw> {
+/** The single decode, at the largest size any variant of the preset needs. */
+export async function decode(input: Uint8Array, inspection: Inspection, preset: VariantPreset, maxPixels: number): Promise<Raw> {
   const scale = decodeScale(preset, inspection.width, inspection.height);
   const width = Math.max(1, Math.round(inspection.width * scale));
   const height = Math.max(1, Math.round(inspection.height * scale));
@@ -89,10 +92,18 @@ async function decode(input: Uint8Array, inspection: Inspection, preset: Variant
   }
 }
 
-function encode(raw: Raw, variant: VariantSpec, format: OutputFormat, preset: VariantPreset): Promise<RenderedVariant> {
+/** One format of one variant, resized and encoded from the decode. */
+export async function encode(raw: Raw, variant: VariantSpec, format: OutputFormat, preset: VariantPreset): Promise<RenderedVariant> {
   const size = variantSize(variant, raw.width, raw.height);
-  let pipeline = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+  const resize = (source: Raw) => sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } })
     .resize(size.width, size.height, { fit: variant.fit === 'cover' ? 'cover' : 'fill', position: 'attention' });
+  let pipeline = resize(raw);
+  if (format === 'jpeg' && (raw.channels === 2 || raw.channels === 4) && variant.fit === 'cover') {
+    // sharp flattens before it crops: crop the transparent pixels first, so the JPEG thumbnail shows the same part
+    // of the image as the AVIF and WebP ones, then flatten.
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    pipeline = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+  }
   const { avif, webp, jpeg, png } = preset.encoders;
   switch (format) {
     case 'avif':
@@ -115,6 +126,16 @@ function encode(raw: Raw, variant: VariantSpec, format: OutputFormat, preset: Va
     height: info.height,
     data,
   }));
+}
+
+/** The ~16 px wide blurred WebP data URI, from the decode. */
+export async function placeholderFor(raw: Raw): Promise<string> {
+  const data = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+    .resize(16, 16, { fit: 'inside' })
+    .blur(0.6)
+    .webp({ quality: 40, effort: 4 })
+    .toBuffer();
+  return `data:image/webp;base64,${data.toString('base64')}`;
 }
 
 /** Relative encode cost per pixel (TOOLCHAIN.md's measurements), to start the slowest encodes first. */
@@ -144,11 +165,7 @@ export async function render(
       results[index] = await encode(raw, jobs[index].variant, jobs[index].format, preset);
     }
   };
-  const placeholder = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
-    .resize(16, 16, { fit: 'inside' })
-    .blur(0.6)
-    .webp({ quality: 40, effort: 4 })
-    .toBuffer();
+  const placeholder = placeholderFor(raw);
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
-  return { variants: results, placeholder: `data:image/webp;base64,${(await placeholder).toString('base64')}` };
+  return { variants: results, placeholder: await placeholder };
 }
