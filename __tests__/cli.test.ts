@@ -2,13 +2,11 @@
  * The command line's answers to user mistakes: one line on stderr starting with `imgopt:`, a non-zero exit code,
  * never a stack trace. Each case runs bin/imgopt.js as a user would, with no local runtime started.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Run, runImgopt } from './support/run-imgopt';
 
-const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'imgopt.js');
 const IMAGE_ID = '0123456789abcdef01234567';
 
 let work: string;
@@ -27,26 +25,8 @@ beforeAll(() => {
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 function imgopt(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: work,
-      env: { ...process.env, IMGOPT_DATA_DIR: dataDir, IMGOPT_OUTPUTS_FILE: '', IMGOPT_DEBUG: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runImgopt(args, { cwd: work, env: { ...process.env, IMGOPT_DATA_DIR: dataDir, IMGOPT_OUTPUTS_FILE: '', IMGOPT_DEBUG: '', ...env } });
 }
 
 /** Exit 1, nothing on stdout, and exactly one line on stderr matching `message`. */

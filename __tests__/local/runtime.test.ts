@@ -19,10 +19,10 @@ import { FailureDestinationMessage, failureQueueDir, listFailureMessages } from 
 import { processAlive, runtimeInfoPath } from '../../local/runtime-info';
 import { Runtime, startRuntime } from '../../local/runtime';
 import { LOCAL_CREDENTIALS, localClientConfig } from '../../local/servers';
+import { Run, runImgopt } from '../support/run-imgopt';
 import { stackFile } from '../../local/stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'imgopt.js');
 
 let work: string;
 let stack: string;
@@ -40,22 +40,8 @@ beforeAll(() => {
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 function imgopt(args: string[], dataDir: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dataDir], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runImgopt([...args, '--data-dir', dataDir], { cwd: work });
 }
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
