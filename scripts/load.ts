@@ -125,6 +125,15 @@ export async function runLoad(options: LoadOptions, runtimeInfo?: ReadyRuntimeIn
       info = own.info;
     }
   }
+  // Ctrl-C stops the runtime this run started and removes its folder, instead of leaving them behind.
+  const interrupted = () => {
+    say('interrupted: stopping');
+    void (own?.close() ?? Promise.resolve()).finally(() => {
+      if (ownDir) fs.rmSync(ownDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', interrupted);
 
   const s3 = new S3Client(localClientConfig(info.s3Endpoint));
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(info.dynamodbEndpoint)));
@@ -216,6 +225,7 @@ export async function runLoad(options: LoadOptions, runtimeInfo?: ReadyRuntimeIn
       faultsInjected: own?.faultStats?.() ?? 0,
     };
   } finally {
+    process.removeListener('SIGINT', interrupted);
     s3.destroy();
     await own?.close();
     if (ownDir) fs.rmSync(ownDir, { recursive: true, force: true });
