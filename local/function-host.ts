@@ -9,6 +9,7 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
+import { stopChild } from './child-process';
 import type { FunctionError } from './failure-queue';
 
 export interface FunctionHostOptions {
@@ -80,7 +81,7 @@ export class FunctionHost {
   /** Stops every execution environment; an invocation still running fails. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.all].map((instance) => stop(instance.child)));
+    await Promise.all([...this.all].map((instance) => stopChild(instance.child, 2000)));
     this.all.clear();
     this.idle.length = 0;
   }
@@ -188,18 +189,4 @@ export class FunctionHost {
       child.send({ type: 'invoke', requestId, event, deadline: started + timeoutMs, functionArn: this.options.functionArn });
     });
   }
-}
-
-/** Ends an environment: closing its channel makes it exit; one that does not is killed. */
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (child.connected) child.disconnect();
-    else child.kill('SIGKILL');
-  });
 }

@@ -13,6 +13,7 @@
  * Data lives in `dataDir` (s3/ and dynamodb/), so it survives a restart and is removed by deleting the folder.
  */
 import { ChildProcess, fork } from 'node:child_process';
+import { stopChild } from './child-process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -65,7 +66,7 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
   try {
     dynamodb = await startDynamodbServer(path.join(dataDir, 'dynamodb'), options.dynamodbPort ?? 0);
   } catch (error) {
-    await stopChild(s3.child);
+    await stopChild(s3.child, 3000);
     throw error;
   }
   const dynamodbPort = (dynamodb.address() as AddressInfo).port;
@@ -75,7 +76,7 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     dataDir,
     onObjectCreated: (listener) => listeners.push(listener),
     close: async () => {
-      await Promise.all([stopChild(s3.child), new Promise<void>((resolve) => dynamodb.close(() => resolve()))]);
+      await Promise.all([stopChild(s3.child, 3000), new Promise<void>((resolve) => dynamodb.close(() => resolve()))]);
     },
   };
 }
@@ -113,19 +114,6 @@ async function startDynamodbServer(directory: string, port: number): Promise<Ser
     server.listen(port, HOST, () => resolve());
   });
   return server;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (child.connected) child.disconnect();
-    else child.kill('SIGTERM');
-  });
 }
 
 /**

@@ -55,17 +55,18 @@ function originalRecord(inspection: Inspection): OriginalRecord {
  * invocation has left, after which Lambda has given up on it.
  */
 export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs: number): Promise<UploadResult> {
-  const { config, s3, store, metrics, log, limits } = deps;
+  const { config, s3, store, metrics, limits } = deps;
   const started = Date.now();
   const base = { image_id: upload.imageId, bucket: upload.bucket, key: upload.key };
-  const context = { image_id: upload.imageId, bucket: upload.bucket, key: upload.key };
+  // Every log line of this upload carries its image id, bucket and key.
+  const log = deps.log.with(base);
 
   let current;
   try {
     current = await headUpload(s3, upload);
   } catch (error) {
     if (!(error instanceof SupersededUpload)) throw error;
-    log.info('upload superseded before processing: nothing recorded', { ...context, error: error.message });
+    log.info('upload superseded before processing: nothing recorded', { error: error.message });
     return { ...base, outcome: 'SUPERSEDED' };
   }
 
@@ -80,7 +81,7 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs
   if (!claim.claimed) {
     const { status } = claim.existing;
     const outcome: Outcome = status === 'PROCESSING' ? 'IN_PROGRESS' : 'DUPLICATE';
-    log.info(status === 'PROCESSING' ? 'another attempt is processing this upload' : 'duplicate delivery: already processed', { ...context, status });
+    log.info(status === 'PROCESSING' ? 'another attempt is processing this upload' : 'duplicate delivery: already processed', { status });
     return { ...base, outcome };
   }
   const { attemptId } = claim;
@@ -118,11 +119,11 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs
       processingMs,
     });
     if (!recorded) {
-      log.warn('another attempt took this upload over; its result stands', context);
+      log.warn('another attempt took this upload over; its result stands');
       return { ...base, outcome: 'DUPLICATE' };
     }
     metrics.completed(upload.imageId, { processingMs, bytesIn, bytesOut, variants: variants.length });
-    log.info('processed', { ...context, variants: variants.length, bytes_in: bytesIn, bytes_out: bytesOut, processing_ms: processingMs });
+    log.info('processed', { variants: variants.length, bytes_in: bytesIn, bytes_out: bytesOut, processing_ms: processingMs });
     return { ...base, outcome: 'COMPLETED' };
   } catch (error) {
     const processingMs = Date.now() - started;
@@ -130,20 +131,20 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs
       await store.fail(upload.imageId, attemptId, { code: error.reason, message: error.message }, processingMs,
         inspection && originalRecord(inspection));
       metrics.failed(upload.imageId, error.reason, { processingMs, bytesIn });
-      log.warn('upload refused', { ...context, reason: error.reason, error: error.message, summary: FAILURE_REASONS[error.reason] });
+      log.warn('upload refused', { reason: error.reason, error: error.message, summary: FAILURE_REASONS[error.reason] });
       return { ...base, outcome: 'FAILED', reason: error.reason };
     }
     if (error instanceof SupersededUpload) {
       // Overwritten between the check and the read (rare): the item says so, and the newer upload's event goes on.
       await store.fail(upload.imageId, attemptId, { code: 'SUPERSEDED', message: error.message }, processingMs);
-      log.info('upload superseded', { ...context, error: error.message });
+      log.info('upload superseded', { error: error.message });
       return { ...base, outcome: 'SUPERSEDED' };
     }
     const name = (error as Error).name ?? 'Error';
     await store.release(upload.imageId, attemptId, { code: name, message: (error as Error).message ?? String(error) }).catch((releaseError) => {
-      log.error('could not release the upload after a transient error; its lease will run out', { ...context, error: String(releaseError) });
+      log.error('could not release the upload after a transient error; its lease will run out', { error: String(releaseError) });
     });
-    log.error('transient failure: the invocation fails so Lambda retries it', { ...context, error: (error as Error).message, error_name: name });
+    log.error('transient failure: the invocation fails so Lambda retries it', { error: (error as Error).message, error_name: name });
     throw error;
   }
 }
