@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stackName, suffixProblems } from '../lib/naming';
 import { PROJECT_ROOT } from '../local/runtime-info';
-import { terraformBinary } from '../scripts/terraform';
+import { terraformBinary } from '../lib/terraform-binary';
 import { UserError } from './errors';
 
 export interface StackOutputs {

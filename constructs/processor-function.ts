@@ -8,7 +8,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
-import type { ProcessorBundle } from '../functions/bundle';
+import type { ProcessorBundle } from '../packaging/bundle';
 import { FunctionConfig, functionEnvironment } from '../lib/function-environment';
 
 /** Lambda's Node.js runtime: the newest that AWS supports for new functions. */

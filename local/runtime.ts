@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { S3Event } from 'aws-lambda';
-import { bundleHandlerForHost } from '../functions/bundle';
+import { bundleHandlerForHost } from '../packaging/bundle';
 import { decodeS3Key } from '../functions/processor/event';
 import { FUNCTION_ENV } from '../lib/function-environment';
 import { AsyncInvoker, InvocationProgress } from './async-invoker';

@@ -9,7 +9,7 @@ import { OptimizedBuckets } from '../constructs/optimized-buckets';
 import { ProcessorFunction } from '../constructs/processor-function';
 import { UploadBucket } from '../constructs/upload-bucket';
 import { UploadNotifications } from '../constructs/upload-notifications';
-import { bundleProcessor } from '../functions/bundle';
+import { bundleProcessor } from '../packaging/bundle';
 import { OUTPUT_FORMATS } from '../lib/formats';
 import { METRICS_NAMESPACE } from '../lib/metrics';
 import { stateKey } from '../lib/naming';

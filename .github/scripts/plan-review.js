@@ -3,7 +3,7 @@
  * client in __tests__/workflow.test.ts):
  *
  * - `postPlanComments` (plan-review.yml): one comment per stack on the pull request, found again on the next push by
- *   the hidden marker that scripts/plan-summary.ts puts on its first line, and updated in place.
+ *   the hidden marker that plan-review/plan-summary.ts puts on its first line, and updated in place.
  * - `findReviewedPlan` (apply.yml): which plan run's artifact holds the plans reviewed for the commit now on main,
  *   refusing when main's code is not exactly what was planned.
  */
@@ -12,7 +12,7 @@ const path = require('node:path');
 
 /** The workflow that makes the plans (its file name is its id in the API). */
 const PLAN_WORKFLOW = 'plan-review.yml';
-/** scripts/plan-summary.ts `planMarker`. */
+/** plan-review/plan-summary.ts `planMarker`. */
 const MARKER = /^<!-- imgopt-plan:[A-Za-z0-9._-]+ -->$/;
 
 /** Name of the artifact holding a pull request head's plans. plan-review.yml uploads it under this name. */

@@ -1,4 +1,4 @@
-import { bundleProcessor } from '../../functions/bundle';
+import { bundleProcessor } from '../../packaging/bundle';
 import { ProcessorFunction, PROCESSOR_RUNTIME } from '../../constructs/processor-function';
 import { FUNCTION_ENV, readFunctionConfig } from '../../lib/function-environment';
 import { DEFAULT_PRESET } from '../../lib/variants';

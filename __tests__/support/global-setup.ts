@@ -1,5 +1,5 @@
-import { bundleProcessor } from '../../functions/bundle';
-import { findTerraform } from '../../scripts/terraform';
+import { bundleProcessor } from '../../packaging/bundle';
+import { findTerraform } from '../../plan-review/terraform';
 
 export default function globalSetup(): void {
   // Both architectures: arm64 is the default, x86_64 is the one this machine can load and run in the bundle test.

@@ -1,0 +1,27 @@
+/**
+ * The load script in a CI-sized run: uploads through the real SDK into a local runtime of its own (real servers,
+ * the real bundled handler in Lambda-like worker processes), with a window of injected 503s, throttling and dropped
+ * connections between the function and its services; then every uploaded key is reconciled. Nothing may be lost,
+ * no outcome may be wrong, and every COMPLETED item's variant objects must exist. The full 1000-upload run is
+ * `npm run load`; its numbers are in the README.
+ */
+import { runLoad } from '../../measure/load';
+
+test('80 uploads with a fault window: every one COMPLETED or FAILED with its reason, none lost', async () => {
+  const result = await runLoad({
+    count: 80,
+    concurrency: 8,
+    sizes: 'small',
+    badShare: 0.05,
+    faults: 0.2,
+    faultSeconds: 6,
+    timeoutSeconds: 60,
+  });
+  expect(result.faultsInjected).toBeGreaterThan(0);
+  expect(result.lost).toBe(0);
+  expect(result.wrong).toBe(0);
+  expect(result.missingObjects).toBe(0);
+  const failed = Object.values(result.failed).reduce((sum, n) => sum + n, 0);
+  expect(result.completed + failed + result.queued).toBe(80);
+  expect(Object.keys(result.failed).every((reason) => reason === 'CORRUPT_INPUT')).toBe(true);
+}, 180_000);
