@@ -27,7 +27,7 @@ import { Raw, decode, variantSize } from '../functions/processor/transform';
 import { inspect } from '../functions/processor/inspect';
 import { limitsForMemory } from '../functions/processor/limits';
 import { photoJpeg, transparentPng } from '../fixtures/images';
-import { measureArchiveStart } from './bench-archive';
+import { archiveTarget } from './bench-archive';
 import type { ChildRequest, ChildResult } from './bench-image-child';
 import { GridPhoto, benchEncoderGrid } from './bench-grid';
 import { findPillow, runSeedDesign } from './bench-pillow';
@@ -44,7 +44,7 @@ const IMAGE_FILE = /\.(jpe?g|png|webp|gif|tiff?|avif)$/i;
 /** The environment whose configured function memory the peaks are reported against. */
 const MEMORY_ENVIRONMENT = 'dev';
 const MEMORY_SHARE = 0.6;
-const TARGETS = { oneThreadOverSteps: 1.25, threadsOverNaive: 0.5, overPillow: 5, archiveStartMs: 300 } as const;
+const TARGETS = { oneThreadOverSteps: 1.25, threadsOverNaive: 0.5, overPillow: 5 } as const;
 
 export interface ImageBenchOptions {
   /** Folder of images. @default - ../shared/images when present, else generated photo-like images */
@@ -292,7 +292,7 @@ async function run(options: ImageBenchOptions, work: string): Promise<TargetResu
   targets.push(...timeTargets(twelve, twelveResult));
   targets.push(await pillowTarget(twelve, twelveResult, pillow, preset, memoryMb, outputDir, work, meter));
   targets.push(memoryTarget(largest, results.find(([image]) => image === largest)?.[1], memoryMb));
-  targets.push(archiveTarget(options.archiveRuns, work));
+  targets.push(archiveTarget(BUILD_DIR, options.archiveRuns, work));
 
   console.log('');
   console.log('Image targets:');
@@ -412,18 +412,6 @@ function memoryTarget(largest: BenchImage | undefined, result: ChildResult | und
     name,
     verdict: peakMb < limit ? 'PASS' : 'FAIL',
     detail: `peak RSS ${peakMb.toFixed(0)} MB = ${pct(peakMb / memoryMb)} (render at concurrency ${result.handlerConcurrency}, ${mb(result.baseRssBytes)} of it before the upload)`,
-  };
-}
-
-function archiveTarget(runs: number, work: string): TargetResult {
-  const name = `5. handler start from the unzipped x86_64 archive under Node 22 (sharp and the SDK clients) under ${TARGETS.archiveStartMs} ms`;
-  const start = measureArchiveStart(BUILD_DIR, work, runs);
-  if ('unavailable' in start) return { name, verdict: 'SKIP', detail: start.unavailable };
-  return {
-    name,
-    verdict: start.medianMs < TARGETS.archiveStartMs ? 'PASS' : 'FAIL',
-    detail: `median loadMs ${ms(start.medianMs)} of ${runs} cold process${runs === 1 ? '' : 'es'} (${start.loadMs.map((v) => v.toFixed(0)).join(', ')} ms; ` +
-      `${start.node}, archive ${mb(start.archiveBytes)}); baseline require('sharp') alone ${ms(start.sharpOnlyMs)}`,
   };
 }
 

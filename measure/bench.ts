@@ -8,8 +8,10 @@
  *   cdktf CLI    `cdktf synth`, for comparison with the direct path
  *   unit suite   jest without the terraform plan suite, against jest running one trivial suite
  *   images       every image of a folder, each in its own process, against the naive and Pillow baselines
+ *   archive      the handler's cold start from the unzipped deployment archive, against require('sharp') alone
  *
- * Options: --only synth|images|grid (default: synth then images; grid, the encoder-settings grid, only when asked);
+ * Options: --only synth|images|grid|archive (default: synth then images; grid, the encoder-settings grid, only when
+ * asked; archive, the handler's start from the deployment archive alone, which images also measures);
  * --runs N (default 5) synth runs per measurement; --skip-cli; --skip-jest; --images <folder> (default
  * ../shared/images when present, else generated photo-like images); --image-runs N (default 3) runs on the ~12 MP
  * photo; --archive-runs N (default 5) cold handler starts.
@@ -18,7 +20,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { archiveTarget } from './bench-archive';
 import { benchGrid, benchImages } from './bench-images';
+import { targetLine } from './bench-table';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(ROOT, '.build', 'bench');
@@ -28,7 +32,7 @@ interface Sample {
   readonly peakMb: number;
 }
 
-const SECTIONS = ['synth', 'images', 'grid'] as const;
+const SECTIONS = ['synth', 'images', 'grid', 'archive'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -120,6 +124,18 @@ async function main(): Promise<void> {
   if (options.sections.includes('synth')) benchSynth(options);
   if (options.sections.includes('images')) await benchImages({ images: options.images, runs: options.imageRuns, archiveRuns: options.archiveRuns });
   if (options.sections.includes('grid')) await benchGrid({ images: options.images });
+  if (options.sections.includes('archive')) benchArchive(options.archiveRuns);
+}
+
+/** `--only archive`: the handler's cold start from the deployment archive alone (target 5, ~1 min). */
+function benchArchive(runs: number): void {
+  const buildDir = process.env.IMAGE_OPT_BUILD_DIR ?? path.join(ROOT, '.build');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-archive-'));
+  try {
+    console.log(targetLine(archiveTarget(buildDir, runs, work)));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }
 
 function benchSynth(options: Options): void {
