@@ -1,10 +1,5 @@
-import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
-import {
-  DataAwsIamPolicyDocument,
-  DataAwsIamPolicyDocumentStatement,
-  dataAwsIamPolicyDocumentStatementToTerraform,
-} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import {
   S3BucketLifecycleConfiguration,
@@ -59,6 +54,7 @@ export class PrivateBucket extends Construct {
   /** The versioning resource, when the bucket is versioned. */
   public readonly versioning?: S3BucketVersioningA;
   private readonly statements: DataAwsIamPolicyDocumentStatement[] = [];
+  private readonly policyDocument: DataAwsIamPolicyDocument;
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
@@ -126,16 +122,14 @@ export class PrivateBucket extends Construct {
       condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
     });
 
-    // The statements are read at synth time, so readers granted after construction land in the same policy.
-    const document = new DataAwsIamPolicyDocument(this, 'policy-document', {
-      statement: Lazy.anyValue({
-        produce: () => this.statements.map((statement) => dataAwsIamPolicyDocumentStatementToTerraform(statement)),
-      }) as unknown as DataAwsIamPolicyDocumentStatement[],
-    });
+    // Every grant after construction puts the whole list again (`allowCloudFrontRead`), so readers granted later
+    // land in the same policy. A typed list, not a Lazy of JSON-shaped statements: `cdktf synth --hcl` renders
+    // those as attributes (`condition = [...]`), which Terraform rejects where it expects blocks.
+    this.policyDocument = new DataAwsIamPolicyDocument(this, 'policy-document', { statement: [...this.statements] });
 
     new S3BucketPolicy(this, 'policy', {
       bucket: this.bucket.id,
-      policy: document.json,
+      policy: this.policyDocument.json,
       // A policy put before the public access block exists could be judged public and rejected.
       dependsOn: [publicAccessBlock],
     });
@@ -151,5 +145,6 @@ export class PrivateBucket extends Construct {
       resources: [`${this.bucket.arn}/*`],
       condition: [{ test: 'StringEquals', variable: 'AWS:SourceArn', values: [distributionArn] }],
     });
+    this.policyDocument.putStatement([...this.statements]);
   }
 }

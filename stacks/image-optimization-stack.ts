@@ -15,6 +15,7 @@ import { METRICS_NAMESPACE } from '../lib/metrics';
 import { stateKey } from '../lib/naming';
 import { CLOUDFRONT_REGION } from '../lib/regions';
 import { PolicyPack } from '../policies/policy-pack';
+import { fixRenderedHcl } from './hcl-output';
 import { EnvironmentSettings } from './settings';
 
 /**
@@ -168,5 +169,11 @@ export class ImageOptimizationStack extends TerraformStack {
     for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
 
     Aspects.of(this).add(new PolicyPack());
+  }
+
+  /** The stack as plain Terraform (`cdktf synth --hcl`), with the fixes of stacks/hcl-output.ts. */
+  public override toHclTerraform(): ReturnType<TerraformStack['toHclTerraform']> {
+    const rendered = super.toHclTerraform();
+    return { ...rendered, hcl: fixRenderedHcl(rendered.hcl) };
   }
 }
