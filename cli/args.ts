@@ -3,6 +3,7 @@
  * (with every mistake reported as a UserError naming the command's help).
  */
 import { parseArgs } from 'node:util';
+import { envSetting } from '../lib/env';
 import { EXIT, UsageError } from './errors';
 
 /** The package's version, for `imgopt --version`. */
@@ -35,8 +36,8 @@ const TARGET_HELP = `Where:
   (default)              the local runtime (npm start), found through <data folder>/runtime.json
   --env <suffix>         a deployed environment (dev, staging, prod, pr3515...), from its stack outputs:
                          \`terraform output -json\` in cdktf.out/stacks/image-optimization-<suffix>
-  --outputs-file <file>  ...or the file \`cdktf deploy --outputs-file <file>\` wrote [IMGOPT_OUTPUTS_FILE]
-  --data-dir <dir>       the local runtime's data folder [IMGOPT_DATA_DIR] (default: .local-data/)
+  --outputs-file <file>  ...or the file \`cdktf deploy --outputs-file <file>\` wrote [IMAGE_OPT_OUTPUTS_FILE]
+  --data-dir <dir>       the local runtime's data folder [IMAGE_OPT_DATA_DIR] (default: .local-data/)
   --json                 print JSON for scripts instead of text
   -h, --help             this help`;
 
@@ -216,7 +217,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       help: false,
       global: {
         env: values.env as string | undefined,
-        outputsFile: (values['outputs-file'] as string | undefined) ?? (env.IMGOPT_OUTPUTS_FILE || undefined),
+        outputsFile: (values['outputs-file'] as string | undefined) ?? (envSetting(env, 'OUTPUTS_FILE') || undefined),
         dataDir: values['data-dir'] as string | undefined,
         json: values.json === true,
       },

@@ -26,7 +26,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function imgopt(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return runImgopt(args, { cwd: work, env: { ...process.env, IMGOPT_DATA_DIR: dataDir, IMGOPT_OUTPUTS_FILE: '', IMGOPT_DEBUG: '', ...env } });
+  return runImgopt(args, { cwd: work, env: { ...process.env, IMAGE_OPT_DATA_DIR: dataDir, IMAGE_OPT_OUTPUTS_FILE: '', IMAGE_OPT_DEBUG: '', ...env } });
 }
 
 /** Exit `code` (1, or 2 for a mistake in the command line), nothing on stdout, and one line on stderr matching `message`. */
@@ -104,6 +104,12 @@ describe('imgopt user mistakes', () => {
     expectOneLineError(id, /"photo\.jpg" is not an image id \(24 hexadecimal characters/, 2);
     expectOneLineError(format, /unknown format "bmp" \(expected avif, webp, jpeg, png\)/, 2);
     expectOneLineError(limit, /--limit must be a whole number from 1 to 1000, got "0"/, 2);
+  });
+
+  test('still reads a former IMGOPT_ variable, with a one-line deprecation notice', async () => {
+    const run = await imgopt(['status', IMAGE_ID], { IMAGE_OPT_DATA_DIR: undefined, IMGOPT_DATA_DIR: dataDir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('warning: IMGOPT_DATA_DIR is deprecated: set IMAGE_OPT_DATA_DIR instead\nimgopt: the local runtime is not running: start it with npm start\n');
   });
 
   test('says how to start the local runtime when it is not running, or its process is gone', async () => {

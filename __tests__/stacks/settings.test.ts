@@ -53,15 +53,15 @@ describe('deployment options', () => {
 });
 
 describe('environments', () => {
-  test('dev, staging and prod are always there; ENVIRONMENT_SUFFIX adds a preview', () => {
+  test('dev, staging and prod are always there; IMAGE_OPT_PREVIEW_SUFFIX adds a preview', () => {
     expect(environmentSettings({}).map((s) => s.suffix)).toEqual(['dev', 'staging', 'prod']);
-    const withPreview = environmentSettings({ ENVIRONMENT_SUFFIX: 'pr3515' });
+    const withPreview = environmentSettings({ IMAGE_OPT_PREVIEW_SUFFIX: 'pr3515' });
     expect(withPreview.map((s) => s.suffix)).toEqual(['dev', 'staging', 'prod', 'pr3515']);
     const preview = withPreview[3];
     expect(preview.logRetentionDays).toBe(7);
     expect(preview.forceDestroyBuckets).toBe(true);
     expect(preview.tags).toMatchObject({ Environment: 'pr3515', Preview: 'true', Project: 'image-optimization', ManagedBy: 'cdktf' });
-    expect(environmentSettings({ ENVIRONMENT_SUFFIX: 'prod' }).map((s) => s.suffix)).toEqual(['dev', 'staging', 'prod']);
+    expect(environmentSettings({ IMAGE_OPT_PREVIEW_SUFFIX: 'prod' }).map((s) => s.suffix)).toEqual(['dev', 'staging', 'prod']);
   });
 
   test('carry per-environment settings', () => {
@@ -77,13 +77,13 @@ describe('environments', () => {
   });
 
   test('fails a bad preview suffix with one clear line', () => {
-    expect(problemsOf(() => environmentSettings({ ENVIRONMENT_SUFFIX: 'PR_12' }))).toEqual([
+    expect(problemsOf(() => environmentSettings({ IMAGE_OPT_PREVIEW_SUFFIX: 'PR_12' }))).toEqual([
       expect.stringMatching(/^PR_12: Invalid environment suffix \(value: "PR_12"\)/),
     ]);
   });
 
   test('fails bucket names that would be too long, naming the bucket', () => {
-    const problems = problemsOf(() => environmentSettings({ IMAGE_OPT_PREFIX: 'a'.repeat(40), ENVIRONMENT_SUFFIX: 'x'.repeat(20) }));
+    const problems = problemsOf(() => environmentSettings({ IMAGE_OPT_PREFIX: 'a'.repeat(40), IMAGE_OPT_PREVIEW_SUFFIX: 'x'.repeat(20) }));
     expect(problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^x{20}: Invalid S3 bucket name \(value: a{40}-uploads-x{20}\): must be 3 to 63 characters long, received 69/)]),
     );
