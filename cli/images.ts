@@ -6,14 +6,15 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OutputFormat, isOutputFormat } from '../lib/formats';
 import { IMAGE_ID_PATTERN, explicitPath, negotiatedPath } from '../lib/keys';
 import { IMAGE_ID_ATTRIBUTE, ImageRecord, ImageStatus, OriginalRecord, STATUS_INDEX, VariantRecord } from '../lib/metadata';
-import { UserError } from './errors';
+import { findFailureMessage } from '../local/failure-queue';
+import { UsageError, UserError } from './errors';
 import type { Target } from './target';
 
 /** Fails with a clear line when the argument cannot be an image id. */
 export function checkImageId(value: string): string {
   const id = value.trim().toLowerCase();
   if (!IMAGE_ID_PATTERN.test(id)) {
-    throw new UserError(`${JSON.stringify(value)} is not an image id (24 hexadecimal characters, as upload prints)`);
+    throw new UsageError(`${JSON.stringify(value)} is not an image id (24 hexadecimal characters, as upload prints)`);
   }
   return id;
 }
@@ -96,4 +97,16 @@ export function animationText(original: OriginalRecord): string | undefined {
   if (!original.animated) return undefined;
   const plays = original.loop === 0 || original.loop === undefined ? 'loops forever' : `plays ${original.loop} time${original.loop === 1 ? '' : 's'}`;
   return `animated: ${original.frames} frames, ${((original.duration_ms ?? 0) / 1000).toFixed(2)} s per pass, ${plays}`;
+}
+
+/** An id the table does not know: locally, say so when its event waits on the failure queue. */
+export function missingImage(target: Target, imageId: string): UserError {
+  if (target.kind === 'local') {
+    const queued = findFailureMessage(target.failureQueueDir, imageId);
+    if (queued) {
+      return new UserError(`image ${imageId} was never processed: its event is on the failure queue `
+        + `(${queued.responsePayload.errorType ?? 'Error'}: ${queued.responsePayload.errorMessage}); re-drive it with imgopt replay`);
+    }
+  }
+  return new UserError(`no image ${imageId} in ${target.table} (${target.label})`);
 }
