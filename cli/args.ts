@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { envSetting } from '../lib/env';
+import { expected } from '../lib/problems';
 import { EXIT, UsageError } from './errors';
 
 /** The package's version, for `imgopt --version`. */
@@ -246,7 +247,7 @@ export function integerOption(options: ParsedCommand['options'], name: string, f
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (typeof raw !== 'string' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    throw new UsageError(expected(`--${name}`, `a whole number from ${min} to ${max}`, raw));
   }
   return value;
 }

@@ -44,7 +44,7 @@ describe('synth command', () => {
       expect(status).toBe(1);
       expect(stdout).toBe('');
       expect(stderr.trim().split('\n')).toEqual([
-        'Invalid configuration: PR_12: Invalid environment suffix (value: "PR_12"): use lower-case letters, digits and single hyphens, starting and ending with a letter or digit',
+        'Invalid configuration: PR_12: Expected lower-case letters, digits and single hyphens, starting and ending with a letter or digit for environment suffix but received "PR_12"',
       ]);
       expect(fs.existsSync(path.join(outdir, 'stacks'))).toBe(false);
     } finally {
@@ -67,6 +67,6 @@ describe('synth command', () => {
     const { status, stderr, outdir } = synth({ IMAGE_OPT_REGION: 'mars-north-1' });
     fs.rmSync(outdir, { recursive: true, force: true });
     expect(status).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: Unknown AWS region \(value: mars-north-1\)/)]);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: Expected one of the regions in lib\/regions.ts, .* for AWS region but received "mars-north-1"/)]);
   });
 });

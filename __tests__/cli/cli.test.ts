@@ -101,9 +101,9 @@ describe('imgopt user mistakes', () => {
       imgopt(['fetch', IMAGE_ID, '--format', 'bmp']),
       imgopt(['report', '--limit', '0']),
     ]);
-    expectOneLineError(id, /"photo\.jpg" is not an image id \(24 hexadecimal characters/, 2);
-    expectOneLineError(format, /unknown format "bmp" \(expected avif, webp, jpeg, png\)/, 2);
-    expectOneLineError(limit, /--limit must be a whole number from 1 to 1000, got "0"/, 2);
+    expectOneLineError(id, /Expected 24 hexadecimal characters, as upload prints for image id but received "photo\.jpg"/, 2);
+    expectOneLineError(format, /Expected one of avif, webp, jpeg, png for --format but received "bmp"/, 2);
+    expectOneLineError(limit, /Expected a whole number from 1 to 1000 for --limit but received "0"/, 2);
   });
 
   test('still reads a former IMGOPT_ variable, with a one-line deprecation notice', async () => {
@@ -135,7 +135,7 @@ describe('imgopt user mistakes', () => {
       imgopt(['report', '--env', 'staging', '--outputs-file', 'missing.json']),
       imgopt(['report', '--env', 'prod', '--outputs-file', 'outputs.json']),
     ]);
-    expectOneLineError(badSuffix, /Invalid environment suffix \(value: "Not_Valid"\)/, 2);
+    expectOneLineError(badSuffix, /Expected lower-case letters.* for environment suffix but received "Not_Valid"/, 2);
     expectOneLineError(undeployed, /no outputs for image-optimization-qa7: deploy it first \(cdktf deploy image-optimization-qa7\)/);
     expectOneLineError(noFile, /cannot read the outputs file missing\.json: no such file/);
     expectOneLineError(otherStack, /has no outputs for image-optimization-prod \(it has image-optimization-staging\)/);
