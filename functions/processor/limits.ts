@@ -39,7 +39,8 @@ const BYTES_PER_PIXEL_BUDGET = 20;
 const PIXEL_CEILING = 120_000_000;
 /**
  * Memory per frame pixel of an animated upload: ~2 bytes measured per pipeline, two pipelines at once (the render's
- * concurrency), and 2x margin for the still posters' decode and the outputs held until they are written.
+ * concurrency on Lambda's one or two vCPUs below 3538 MB), and 2x margin for the still posters' decode and the
+ * outputs held until they are written. The handler allows up to 4 at once, which this covers without the margin.
  */
 const BYTES_PER_FRAME_PIXEL_BUDGET = 8;
 /** 182 ms/MP, the slowest measured (see above), rounded up for Lambda's arm64 cores being no faster than these. */
