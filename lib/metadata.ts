@@ -40,6 +40,12 @@ export interface OriginalRecord {
   readonly orientation: number;
   /** Frames in the upload (1 unless animated). */
   readonly frames: number;
+  /** True when the upload is rendered as an animation (animated WebP renditions, still posters in the other formats). */
+  readonly animated?: boolean;
+  /** Total duration of one pass of the animation: the sum of its frame delays. */
+  readonly duration_ms?: number;
+  /** How many times the animation plays: 0 = forever. */
+  readonly loop?: number;
 }
 
 /** One object written for one variant in one format. */
@@ -51,6 +57,10 @@ export interface VariantRecord {
   /** Key in that format's bucket (and path on the CDN without the leading slash). */
   readonly key: string;
   readonly bytes: number;
+  /** True for an animated rendition (animated WebP); absent on stills. */
+  readonly animated?: boolean;
+  /** Frames of an animated rendition. */
+  readonly frames?: number;
 }
 
 export interface ErrorRecord {

@@ -6,6 +6,7 @@
  * local runtime and the command line list URLs from them.
  */
 import { OUTPUT_FORMATS, OutputFormat } from './formats';
+import { ANIMATED_SUFFIX } from './keys';
 import { expected, integerProblems, oneOfProblems } from './problems';
 
 /** How a variant is sized: `cover` crops to exactly width x height, `inside` fits within them without cropping. */
@@ -110,7 +111,9 @@ export function overridePreset(base: VariantPreset, override: PresetOverride = {
   };
 }
 
-const VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/** Longest variant name (the edge function's path pattern is sized from it). */
+export const MAX_VARIANT_NAME_LENGTH = 32;
+const VARIANT_NAME = new RegExp(`^[a-z0-9][a-z0-9-]{0,${MAX_VARIANT_NAME_LENGTH - 1}}$`);
 const MAX_DIMENSION = 8192;
 
 /** Every problem with a preset, as one message each; empty when the preset is usable. */
@@ -122,6 +125,9 @@ export function presetProblems(preset: VariantPreset): string[] {
     const label = `variant ${JSON.stringify(variant.name)}`;
     if (!VARIANT_NAME.test(variant.name)) {
       problems.push(expected(`${label} name`, '1-32 lower-case letters, digits or hyphens', variant.name));
+    }
+    if (variant.name.endsWith(ANIMATED_SUFFIX)) {
+      problems.push(expected(`${label} name`, `a name not ending in "${ANIMATED_SUFFIX}"`, variant.name, 'it marks the animated form of a variant in negotiated URLs'));
     }
     if (seen.has(variant.name)) problems.push(`${label}: name is used twice`);
     seen.add(variant.name);
@@ -163,5 +169,24 @@ export function presetProblems(preset: VariantPreset): string[] {
  */
 export function negotiationOrder(variant: VariantSpec): OutputFormat[] {
   return NEGOTIATION_PREFERENCE.filter((format) => variant.formats.includes(format));
+}
+
+/**
+ * Whether an animated upload gets an animated rendition of this variant: the `inside` variants that list WebP (the
+ * one output format here that animates). `cover` variants (the thumbnail) stay stills: a page shows thumbnails by the
+ * dozen, where dozens of animations cost the viewer CPU, bytes and attention, and a gallery that wants motion links
+ * the thumbnail to a width variant.
+ */
+export function animates(variant: VariantSpec): boolean {
+  return variant.fit === 'inside' && variant.formats.includes('webp');
+}
+
+/**
+ * The formats the CDN may serve for the animated form of a variant (`<variant>-anim`), best first: the animated WebP,
+ * then the still every browser takes (the last of `negotiationOrder`) as the poster.
+ */
+export function animatedNegotiationOrder(variant: VariantSpec): OutputFormat[] {
+  const order = negotiationOrder(variant);
+  return [...new Set<OutputFormat>(['webp', order[order.length - 1]])];
 }
 

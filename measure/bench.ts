@@ -9,7 +9,10 @@
  *   unit suite   jest without the terraform plan suite, against jest running one trivial suite
  *   images       every image of a folder, each in its own process, against the naive and Pillow baselines
  *
- * Options: --only synth|images|grid (default: synth then images; grid, the encoder-settings grid, only when asked);
+ *   animation    an animated upload at the edge of the animation budget, against its first-frame-only render
+ *
+ * Options: --only synth|images|grid|animation (default: synth then images; grid, the encoder-settings grid, and
+ * animation only when asked); --memory MB (default 512) the function memory whose animation budget is filled;
  * --runs N (default 5) synth runs per measurement; --skip-cli; --skip-jest; --images <folder> (default
  * ../shared/images when present, else generated photo-like images); --image-runs N (default 3) runs on the ~12 MP
  * photo; --archive-runs N (default 5) cold handler starts.
@@ -18,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { benchAnimation } from './bench-animation';
 import { benchGrid, benchImages } from './bench-images';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -28,7 +32,7 @@ interface Sample {
   readonly peakMb: number;
 }
 
-const SECTIONS = ['synth', 'images', 'grid'] as const;
+const SECTIONS = ['synth', 'images', 'grid', 'animation'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -39,6 +43,7 @@ interface Options {
   images?: string;
   imageRuns: number;
   archiveRuns: number;
+  memoryMb?: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -53,6 +58,7 @@ function parseArgs(argv: string[]): Options {
     if (arg === '--runs') options.runs = count(arg, argv[++i]);
     else if (arg === '--image-runs') options.imageRuns = count(arg, argv[++i]);
     else if (arg === '--archive-runs') options.archiveRuns = count(arg, argv[++i]);
+    else if (arg === '--memory') options.memoryMb = count(arg, argv[++i]);
     else if (arg === '--skip-cli') options.cli = false;
     else if (arg === '--skip-jest') options.jest = false;
     else if (arg === '--images') {
@@ -64,7 +70,7 @@ function parseArgs(argv: string[]): Options {
       if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`--only expects one of ${SECTIONS.join(', ')}, received ${section}`);
       options.sections = [section as Section];
     } else {
-      throw new Error(`Unknown option ${arg} (expected --only ${SECTIONS.join('|')}, --runs N, --skip-cli, --skip-jest, --images <folder>, --image-runs N, --archive-runs N)`);
+      throw new Error(`Unknown option ${arg} (expected --only ${SECTIONS.join('|')}, --runs N, --skip-cli, --skip-jest, --images <folder>, --image-runs N, --archive-runs N, --memory MB)`);
     }
   }
   return options;
@@ -120,6 +126,7 @@ async function main(): Promise<void> {
   if (options.sections.includes('synth')) benchSynth(options);
   if (options.sections.includes('images')) await benchImages({ images: options.images, runs: options.imageRuns, archiveRuns: options.archiveRuns });
   if (options.sections.includes('grid')) await benchGrid({ images: options.images });
+  if (options.sections.includes('animation')) await benchAnimation({ memoryMb: options.memoryMb });
 }
 
 function benchSynth(options: Options): void {

@@ -46,6 +46,7 @@ describe('variant preset', () => {
         { name: 'Big One', width: 0, fit: 'inside', formats: ['webp'] },
         { name: 'sq', width: 100, fit: 'cover', formats: [] },
         { name: 'sq', width: 100, height: 100, fit: 'cover', formats: ['gif' as never] },
+        { name: '640-anim', width: 640, fit: 'inside', formats: ['webp'] },
       ],
       encoders: { ...DEFAULT_PRESET.encoders, webp: { quality: 101, effort: 4 } },
       background: 'white',
@@ -60,6 +61,7 @@ describe('variant preset', () => {
         expect.stringMatching(/^Expected one of avif, webp, jpeg, png for a format of variant "sq" but received "gif"$/),
         expect.stringMatching(/^Expected an integer from 1 to 100 for webp quality but received 101$/),
         expect.stringMatching(/^Expected a colour like #ffffff for background but received "white"$/),
+        expect.stringMatching(/^Expected a name not ending in "-anim" for variant "640-anim" name but received "640-anim" \(it marks/),
       ]),
     );
   });

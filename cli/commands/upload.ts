@@ -13,7 +13,7 @@ import { findFailureMessage } from '../../local/failure-queue';
 import { ParsedCommand, integerOption } from '../args';
 import { EXIT, UserError } from '../errors';
 import { formatBytes, formatMs, formatSaved } from '../format';
-import { getImage, variantUrls } from '../images';
+import { animationText, getImage, renditionNote, variantUrls } from '../images';
 import type { Target } from '../target';
 
 interface ImageFile {
@@ -202,10 +202,12 @@ function resultText(target: Target, result: UploadResult): string {
   if (result.outcome === 'COMPLETED' && record) {
     const source = record.source?.bytes ?? image.bytes;
     lines.push(`    ${formatBytes(source)} uploaded, ${formatSaved(record.bytes_saved, source)}`);
+    const animation = record.original && animationText(record.original);
+    if (animation) lines.push(`    ${animation}`);
     for (const variant of variantUrls(target.cdnUrl, record)) {
       lines.push(`    ${variant.name.padEnd(6)} ${`${variant.width}x${variant.height}`.padEnd(10)} ${variant.negotiatedUrl}`);
       for (const format of variant.formats) {
-        lines.push(`    ${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${format.url}`);
+        lines.push(`    ${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${format.url}${renditionNote(format, variant.frames)}`);
       }
     }
   }
@@ -235,6 +237,7 @@ function resultJson(target: Target, result: UploadResult): Record<string, unknow
       bytes: format.bytes,
       url: format.url,
       negotiated_url: variant.negotiatedUrl,
+      ...(format.animated ? { animated: true, frames: variant.frames } : {}),
     }))),
   };
 }

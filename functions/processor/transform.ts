@@ -7,12 +7,13 @@
  * (encodes are single-threaded, so parallelism comes from running pipelines side by side). The steps are exported
  * so that `npm run bench` can time each one alone, exactly as `render` runs it. Nothing of the upload's
  * metadata reaches an output: the outputs are made from raw pixels, so no EXIF, GPS, XMP or ICC block can follow.
- * Alpha is kept in AVIF, WebP and PNG; JPEG is flattened onto the preset's background. Nothing is upscaled. Only
- * the first frame of an animation is rendered.
+ * Alpha is kept in AVIF, WebP and PNG; JPEG is flattened onto the preset's background. Nothing is upscaled. An
+ * animated upload is rendered by animation.ts (animated WebP renditions, first-frame posters made with these steps).
  */
 import sharp from 'sharp';
 import { OutputFormat } from '../../lib/formats';
 import { VariantPreset, VariantSpec } from '../../lib/variants';
+import { animationOf, renderAnimated } from './animation';
 import { Inspection, decodeFailure } from './inspect';
 
 export interface RenderedVariant {
@@ -21,6 +22,8 @@ export interface RenderedVariant {
   readonly width: number;
   readonly height: number;
   readonly data: Buffer;
+  /** Frames of an animated rendition; absent on stills. */
+  readonly frames?: number;
 }
 
 export interface Rendition {
@@ -149,6 +152,8 @@ export async function render(
   maxPixels: number,
   options: RenderOptions = {},
 ): Promise<Rendition> {
+  const animation = animationOf(inspection);
+  if (animation) return renderAnimated(input, inspection, animation, preset, maxPixels, options);
   const raw = await decode(input, inspection, preset, maxPixels);
   const jobs = preset.variants.flatMap((variant) => formatsFor(variant, preset, inspection).map((format) => ({ variant, format })));
   const costOf = (job: (typeof jobs)[number]) => {

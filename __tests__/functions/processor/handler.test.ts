@@ -269,15 +269,25 @@ describe('pixels and metadata', () => {
     expect(near(at(180, 120), QUADRANTS.bottomRight)).toBe(true);
   });
 
-  test('an animated GIF is rendered from its first frame only (a still per variant), and PNG is made (lossless source)', async () => {
-    const { item } = await runUpload('fun/anim.gif', await animatedGif(200, 150, 12));
+  test('an animated GIF gets animated WebP renditions and still posters, and the item records the animation', async () => {
+    const { item } = await runUpload('fun/anim.gif', await animatedGif(200, 150, 12, { delay: 90, loop: 4 }));
     expect(item.status).toBe('COMPLETED');
-    expect(item.original).toMatchObject({ format: 'gif', width: 200, height: 150, frames: 12 });
+    expect(item.original).toMatchObject({ format: 'gif', width: 200, height: 150, frames: 12, animated: true, duration_ms: 1080, loop: 4 });
     const webp = item.variants!.find((v) => v.format === 'webp' && v.name === 'full')!;
-    const meta = await sharp((await fetchObject('webp', webp.key)).body).metadata();
-    expect(meta.pages ?? 1).toBe(1);
-    expect(meta).toMatchObject({ width: 200, height: 150 });
+    expect(webp).toMatchObject({ width: 200, height: 150, animated: true, frames: 12 });
+    const meta = await sharp((await fetchObject('webp', webp.key)).body, { animated: true }).metadata();
+    expect(meta).toMatchObject({ pages: 12, pageHeight: 150, width: 200, loop: 4, delay: Array.from({ length: 12 }, () => 90) });
+    for (const still of item.variants!.filter((v) => v.format !== 'webp' || v.name === 'thumb')) {
+      expect(still.animated).toBeUndefined();
+      expect((await sharp((await fetchObject(still.format, still.key)).body, { animated: true }).metadata()).pages ?? 1).toBe(1);
+    }
     expect(item.variants!.some((v) => v.format === 'png')).toBe(true);
+  });
+
+  test('a still JPEG\'s item records no animation', async () => {
+    const { item } = await runUpload('still.jpg', await photoJpeg(300, 200));
+    expect(item.original!.animated).toBeUndefined();
+    expect(item.variants!.every((v) => v.animated === undefined && v.frames === undefined)).toBe(true);
   });
 
   test('a tiny source is never upscaled: every variant is at most its size, the thumbnail stays square', async () => {
@@ -316,6 +326,7 @@ describe('bad input ends FAILED with its own reason, no outputs, and no retry', 
     // A GIF header in front of script: a GIF/JavaScript polyglot.
     ['CORRUPT_INPUT', 'polyglot.gif', () => Buffer.from('GIF89a/*\x01\x00\x01\x00\x00\xff\x00*/=1;alert(document.domain)//', 'latin1')],
     ['CORRUPT_INPUT', 'polyglot2.gif', () => Buffer.concat([Buffer.from('GIF89a', 'latin1'), Buffer.from('*/=1;alert(1);/*'), Buffer.from([0x3b])])],
+    ['TOO_MANY_FRAMES', 'three-thousand.gif', () => animatedGif(16, 16, 3000)],
   ];
 
   test.each([...cases, ...more])('%s (%s)', async (reason, key, make) => {
@@ -328,6 +339,17 @@ describe('bad input ends FAILED with its own reason, no outputs, and no retry', 
     const metric = stdout.map((line) => JSON.parse(line)).find((line) => line.image_id === imageId);
     expect(metric).toMatchObject({ Reason: reason, [METRIC.imagesFailed]: 1 });
     expect(metric._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Environment'], ['Environment', 'Reason']]);
+  });
+
+  test('an animation whose encodes would not fit the invocation\'s time ends FAILED as ANIMATION_TOO_LARGE, no outputs', async () => {
+    // 2 s left gives a 1 s encode budget; this GIF's animated renditions are 7.9 MP of frames, ~1.6 s.
+    const upload = await put('bad/slow.gif', await animatedGif(400, 300, 40));
+    const report = await handler(upload.event, { ...context, getRemainingTimeInMillis: () => 2000 } as Context);
+    expect(report.results).toEqual([expect.objectContaining({ outcome: 'FAILED', reason: 'ANIMATION_TOO_LARGE' })]);
+    const item = await record(upload.imageId);
+    expect(item).toMatchObject({ status: 'FAILED', error: { code: 'ANIMATION_TOO_LARGE' }, original: { frames: 40, animated: true, duration_ms: 4000, loop: 0 } });
+    expect(item.error!.message).toMatch(/would take about 1\.6 s to encode; the budget is 1\.0 s/);
+    expect(await objectsOf(upload.imageId)).toEqual([]);
   });
 
   test('every reason code is distinct and described', () => {
