@@ -61,7 +61,15 @@ export interface VariantRecord {
   readonly animated?: boolean;
   /** Frames of an animated rendition. */
   readonly frames?: number;
+  /** The encoder quality setting used (lossy formats). */
+  readonly quality?: number;
+  /** SSIMULACRA 2 score of the rendition against the source resized to the same size (quality `target` mode). */
+  readonly score?: number;
+  /** `measured`: this rendition was scored; `predicted`: its quality was chosen on another size of the same format. */
+  readonly score_source?: ScoreSource;
 }
+
+export type ScoreSource = 'measured' | 'predicted';
 
 export interface ErrorRecord {
   /** A reason code from lib/failures.ts (FAILED items) or the transient error's name (released attempts). */

@@ -43,10 +43,41 @@ export interface EncoderSettings {
   readonly png: { readonly compressionLevel: number };
 }
 
+/** The lossy formats whose encoder quality is chosen per upload in `target` mode. */
+export const TARGETED_FORMATS = ['avif', 'webp', 'jpeg'] as const;
+export type TargetedFormat = (typeof TARGETED_FORMATS)[number];
+
+/**
+ * `fixed`: every upload is encoded with `encoders` as they are. `target`: per upload and format, the processor picks
+ * the lowest encoder quality within `bounds` whose rendition scores at least `target` on SSIMULACRA 2 (100 identical,
+ * 90 visually lossless, 70 high) against the source resized to the same size (functions/processor/targeting.ts).
+ */
+export const QUALITY_MODES = ['target', 'fixed'] as const;
+export type QualityMode = (typeof QUALITY_MODES)[number];
+
+export interface QualityBounds {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface QualityPolicy {
+  readonly mode: QualityMode;
+  /** SSIMULACRA 2 score every negotiated rendition reaches in `target` mode. */
+  readonly target: number;
+  /** Encoder qualities the search may choose from, per format (1-100, inclusive). */
+  readonly bounds: Readonly<Record<TargetedFormat, QualityBounds>>;
+  /** The search measures on the largest variant at most this wide (the smallest variant if none is). */
+  readonly probeWidth: number;
+  /** AVIF effort in `target` mode, for the probes and the renditions alike (fixed mode keeps `encoders.avif.effort`). */
+  readonly avifEffort: number;
+}
+
 export interface VariantPreset {
   readonly variants: readonly VariantSpec[];
   readonly png: PngPolicy;
+  /** Encoder settings of `fixed` mode; in `target` mode their qualities are where each search starts. */
   readonly encoders: EncoderSettings;
+  readonly quality: QualityPolicy;
   /** Background that JPEG outputs are flattened onto when the source has transparency (CSS hex colour). */
   readonly background: string;
 }
@@ -85,6 +116,13 @@ export const DEFAULT_PRESET: VariantPreset = {
     jpeg: { quality: 82, mozjpeg: true },
     png: { compressionLevel: 9 },
   },
+  quality: {
+    mode: 'target',
+    target: 75,
+    bounds: { avif: { min: 30, max: 90 }, webp: { min: 50, max: 95 }, jpeg: { min: 50, max: 95 } },
+    probeWidth: 320,
+    avifEffort: 1,
+  },
   background: '#ffffff',
 };
 
@@ -93,11 +131,16 @@ export interface PresetOverride {
   readonly variants?: readonly VariantSpec[];
   readonly png?: PngPolicy;
   readonly encoders?: { readonly [F in keyof EncoderSettings]?: Partial<EncoderSettings[F]> };
+  readonly quality?: Partial<Omit<QualityPolicy, 'bounds'>> & {
+    readonly bounds?: { readonly [F in TargetedFormat]?: Partial<QualityBounds> };
+  };
   readonly background?: string;
 }
 
 export function overridePreset(base: VariantPreset, override: PresetOverride = {}): VariantPreset {
   const encoders = override.encoders ?? {};
+  const quality = override.quality ?? {};
+  const bounds = quality.bounds ?? {};
   return {
     variants: override.variants ?? base.variants,
     png: override.png ?? base.png,
@@ -107,6 +150,15 @@ export function overridePreset(base: VariantPreset, override: PresetOverride = {
       webp: { ...base.encoders.webp, ...encoders.webp },
       jpeg: { ...base.encoders.jpeg, ...encoders.jpeg },
       png: { ...base.encoders.png, ...encoders.png },
+    },
+    quality: {
+      ...base.quality,
+      ...quality,
+      bounds: {
+        avif: { ...base.quality.bounds.avif, ...bounds.avif },
+        webp: { ...base.quality.bounds.webp, ...bounds.webp },
+        jpeg: { ...base.quality.bounds.jpeg, ...bounds.jpeg },
+      },
     },
   };
 }
@@ -157,9 +209,31 @@ export function presetProblems(preset: VariantPreset): string[] {
     ...integerProblems('webp effort', webp.effort, 0, 6),
     ...integerProblems('png compressionLevel', png.compressionLevel, 0, 9),
   );
+  problems.push(...qualityProblems(preset.quality));
   if (!/^#[0-9a-fA-F]{6}$/.test(preset.background)) {
     problems.push(expected('background', 'a colour like #ffffff', preset.background));
   }
+  return problems;
+}
+
+function qualityProblems(quality: QualityPolicy | undefined): string[] {
+  if (typeof quality !== 'object' || quality === null) return [expected('quality', 'an object with mode, target, bounds, probeWidth and avifEffort', quality)];
+  const problems = oneOfProblems('quality mode', quality.mode, QUALITY_MODES);
+  if (typeof quality.target !== 'number' || !(quality.target > 0 && quality.target <= 100)) {
+    problems.push(expected('quality target', 'a SSIMULACRA 2 score above 0 and at most 100', quality.target));
+  }
+  for (const format of TARGETED_FORMATS) {
+    const bounds = quality.bounds?.[format];
+    if (typeof bounds !== 'object' || bounds === null) {
+      problems.push(expected(`quality bounds ${format}`, 'an object with min and max', bounds));
+      continue;
+    }
+    problems.push(...integerProblems(`quality bounds ${format} min`, bounds.min ?? NaN, 1, 100), ...integerProblems(`quality bounds ${format} max`, bounds.max ?? NaN, 1, 100));
+    if (bounds.min > bounds.max) {
+      problems.push(expected(`quality bounds ${format}`, `min at most max (${bounds.max})`, bounds.min));
+    }
+  }
+  problems.push(...integerProblems('quality probeWidth', quality.probeWidth ?? NaN, 16, MAX_DIMENSION), ...integerProblems('quality avifEffort', quality.avifEffort ?? NaN, 0, 9));
   return problems;
 }
 

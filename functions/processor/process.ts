@@ -111,6 +111,8 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs
       key: outputKey(variant.format, upload.imageId, variant.name),
       bytes: variant.data.length,
       ...(variant.frames ? { animated: true, frames: variant.frames } : {}),
+      ...(variant.quality !== undefined ? { quality: variant.quality } : {}),
+      ...(variant.score !== undefined ? { score: variant.score, score_source: variant.scoreSource } : {}),
     }));
     const bytesOut = variants.reduce((sum, variant) => sum + variant.bytes, 0);
     const processingMs = Date.now() - started;
