@@ -5,7 +5,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OutputFormat, isOutputFormat } from '../lib/formats';
 import { IMAGE_ID_PATTERN, explicitPath, negotiatedPath } from '../lib/keys';
-import { IMAGE_ID_ATTRIBUTE, ImageRecord, ImageStatus, OriginalRecord, STATUS_INDEX, VariantRecord } from '../lib/metadata';
+import { IMAGE_ID_ATTRIBUTE, ImageRecord, ImageStatus, OriginalRecord, STATUS_INDEX, ScoreSource, VariantRecord } from '../lib/metadata';
 import { expected } from '../lib/problems';
 import { findFailureMessage } from '../local/failure-queue';
 import { UsageError, UserError } from './errors';
@@ -60,6 +60,9 @@ export interface VariantUrls {
     readonly url: string;
     readonly key: string;
     readonly animated: boolean;
+    readonly quality?: number;
+    readonly score?: number;
+    readonly score_source?: ScoreSource;
   }>;
 }
 
@@ -83,9 +86,21 @@ export function variantUrls(cdnUrl: string, record: ImageRecord): VariantUrls[] 
           key: variant.key,
           url: `${cdnUrl}${explicitPath(variant.format as OutputFormat, record.image_id, name)}`,
           animated: variant.animated === true,
+          ...(variant.quality !== undefined ? { quality: variant.quality } : {}),
+          ...(variant.score !== undefined ? { score: variant.score, score_source: variant.score_source } : {}),
         })),
     };
   });
+}
+
+/**
+ * A rendition's encoder quality and SSIMULACRA 2 score, as one column: `q60 ss2 75.5` measured, `q60 ss2 ~75.2`
+ * predicted (chosen on another size), `q82` in fixed mode, blank for lossless PNG.
+ */
+export function qualityText(format: { readonly quality?: number; readonly score?: number; readonly score_source?: ScoreSource }): string {
+  const quality = format.quality !== undefined ? `q${format.quality}` : '';
+  if (format.score === undefined) return quality.padEnd(15);
+  return `${quality} ss2 ${format.score_source === 'predicted' ? '~' : ''}${format.score.toFixed(1)}`.padEnd(15);
 }
 
 /** How a rendition is listed: `animated, 10 frames` for an animated one, nothing for a still. */

@@ -13,7 +13,7 @@ import { findFailureMessage } from '../../local/failure-queue';
 import { ParsedCommand, integerOption } from '../args';
 import { EXIT, UserError } from '../errors';
 import { formatBytes, formatMs, formatSaved } from '../format';
-import { animationText, getImage, renditionNote, variantUrls } from '../images';
+import { animationText, getImage, qualityText, renditionNote, variantUrls } from '../images';
 import type { Target } from '../target';
 
 interface ImageFile {
@@ -207,7 +207,7 @@ function resultText(target: Target, result: UploadResult): string {
     for (const variant of variantUrls(target.cdnUrl, record)) {
       lines.push(`    ${variant.name.padEnd(6)} ${`${variant.width}x${variant.height}`.padEnd(10)} ${variant.negotiatedUrl}`);
       for (const format of variant.formats) {
-        lines.push(`    ${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${format.url}${renditionNote(format, variant.frames)}`);
+        lines.push(`    ${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${qualityText(format)} ${format.url}${renditionNote(format, variant.frames)}`);
       }
     }
   }
@@ -238,6 +238,8 @@ function resultJson(target: Target, result: UploadResult): Record<string, unknow
       url: format.url,
       negotiated_url: variant.negotiatedUrl,
       ...(format.animated ? { animated: true, frames: variant.frames } : {}),
+      ...(format.quality !== undefined ? { quality: format.quality } : {}),
+      ...(format.score !== undefined ? { score: format.score, score_source: format.score_source } : {}),
     }))),
   };
 }

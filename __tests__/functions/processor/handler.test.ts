@@ -15,7 +15,7 @@ import { deriveImageId, outputKey } from '../../../lib/keys';
 import { ImageRecord } from '../../../lib/metadata';
 import { METRIC, METRICS_NAMESPACE } from '../../../lib/metrics';
 import { resourceNames } from '../../../lib/naming';
-import { DEFAULT_PRESET, VariantPreset } from '../../../lib/variants';
+import { DEFAULT_PRESET, VariantPreset, overridePreset } from '../../../lib/variants';
 import {
   LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers,
 } from '../../../local/servers';
@@ -115,6 +115,12 @@ describe('a photo', () => {
     expect(made).toEqual(expected);
   });
 
+  test('records each rendition\'s encoder quality (fixed mode: the preset\'s)', () => {
+    for (const variant of result.item.variants!.filter((v) => v.format !== 'png')) {
+      expect(variant.quality).toBe(DEFAULT_PRESET.encoders[variant.format as 'avif'].quality);
+    }
+  });
+
   test('sizes each variant as the preset says, never upscaled, aspect kept', () => {
     const size = (name: string) => result.item.variants!.find((v) => v.name === name && v.format === 'webp')!;
     expect(size('thumb')).toMatchObject({ width: 256, height: 256 });
@@ -200,6 +206,24 @@ describe('a photo', () => {
     expect(late.results[0].outcome).toBe('SUPERSEDED');
     expect((await record(result.imageId)).status).toBe('COMPLETED');
   });
+});
+
+describe('a photo in quality target mode', () => {
+  let result: Awaited<ReturnType<typeof runUpload>>;
+  beforeAll(async () => {
+    setPreset(overridePreset(DEFAULT_PRESET, { quality: { mode: 'target' } }));
+    result = await runUpload('target mode/photo.jpg', await photoJpeg(1200, 800));
+  });
+  afterAll(() => setPreset(DEFAULT_PRESET));
+
+  test('records each lossy rendition\'s encoder quality and SSIMULACRA 2 score, at or above the target', () => {
+    for (const variant of result.item.variants!.filter((v) => v.format !== 'png')) {
+      expect(variant).toEqual(expect.objectContaining({ quality: expect.any(Number), score: expect.any(Number), score_source: expect.stringMatching(/^(measured|predicted)$/) }));
+      expect(variant.score!).toBeGreaterThanOrEqual(DEFAULT_PRESET.quality.target);
+    }
+    expect(result.item.variants!.find((v) => v.name === 'thumb' && v.format === 'avif')!.score_source).toBe('measured');
+  });
+
 });
 
 describe('pixels and metadata', () => {
