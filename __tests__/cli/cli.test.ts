@@ -71,7 +71,7 @@ describe('imgopt user mistakes', () => {
       imgopt(['status']),
       imgopt(['report', 'everything']),
     ]);
-    expectOneLineError(command, /unknown command "uplaod" \(commands: upload, fetch, status, replay, report/);
+    expectOneLineError(command, /unknown command "uplaod" \(commands: upload, fetch, status, html, replay, report/);
     expectOneLineError(option, /unknown option '--bogus' for upload \(see imgopt upload --help\)/);
     expectOneLineError(missing, /status needs an image id/);
     expectOneLineError(extra, /report takes no arguments/);
