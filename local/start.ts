@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { S3Event } from 'aws-lambda';
 import { formatBytes } from '../cli/format';
 import { decodeS3Key } from '../functions/processor/event';
+import { DEFAULT_CONSOLE_PORT } from './console/server';
 import { LOCAL_CREDENTIALS } from './servers';
 import { DEFAULT_EDGE_PORT, Runtime, RuntimeActivity, RuntimeError, startRuntime } from './runtime';
 
@@ -20,6 +21,7 @@ Runs the image pipeline on this machine: S3 and DynamoDB servers, the processor,
 Options (environment variable in brackets):
   --data-dir <dir>      data folder [IMGOPT_DATA_DIR] (default: .local-data/ in the project)
   --port <n>            local CDN edge port [IMGOPT_PORT] (default: ${DEFAULT_EDGE_PORT}; 0 = any free port)
+  --console-port <n>    console (web page) port [IMGOPT_CONSOLE_PORT] (default: ${DEFAULT_CONSOLE_PORT}; 0 = any free port)
   --s3-port <n>         S3 server port [IMGOPT_S3_PORT] (default: any free port)
   --dynamodb-port <n>   DynamoDB server port [IMGOPT_DYNAMODB_PORT] (default: any free port)
   --lambda-port <n>     Lambda Invoke API port [IMGOPT_LAMBDA_PORT] (default: any free port)
@@ -34,6 +36,7 @@ class UsageError extends Error {}
 interface StartOptions {
   readonly dataDir?: string;
   readonly port: number;
+  readonly consolePort: number;
   readonly s3Port?: number;
   readonly dynamodbPort?: number;
   readonly lambdaPort?: number;
@@ -50,6 +53,7 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'he
       options: {
         'data-dir': { type: 'string' },
         port: { type: 'string' },
+        'console-port': { type: 'string' },
         's3-port': { type: 'string' },
         'dynamodb-port': { type: 'string' },
         'lambda-port': { type: 'string' },
@@ -77,6 +81,7 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'he
   return {
     dataDir: values['data-dir'],
     port: number('port', 'IMGOPT_PORT', 0, 65535) ?? DEFAULT_EDGE_PORT,
+    consolePort: number('console-port', 'IMGOPT_CONSOLE_PORT', 0, 65535) ?? DEFAULT_CONSOLE_PORT,
     s3Port: number('s3-port', 'IMGOPT_S3_PORT', 0, 65535),
     dynamodbPort: number('dynamodb-port', 'IMGOPT_DYNAMODB_PORT', 0, 65535),
     lambdaPort: number('lambda-port', 'IMGOPT_LAMBDA_PORT', 0, 65535),
@@ -163,6 +168,7 @@ function banner(runtime: Runtime): string {
     `  DynamoDB (metadata)     ${info.dynamodbEndpoint}`,
     `  Lambda Invoke API       ${info.lambdaEndpoint}   ${fn.name}: ${fn.memoryMb} MB, ${fn.timeoutSeconds} s timeout, ${retries}`,
     `  CDN (local edge)        ${info.edgeUrl}`,
+    `  Console (web page)      ${info.consoleUrl}   uploads, renditions, failures, markup`,
     '',
     `  upload bucket   ${stack.uploadBucket}  (${extensions} in any letter case run the processor)`,
     `  output buckets  ${Object.values(stack.outputBuckets).join(', ')}`,
@@ -173,6 +179,7 @@ function banner(runtime: Runtime): string {
     `  data folder     ${data}${path.sep}  (stop, then delete it to start over)`,
     ...(runtime.resumed > 0 ? ['', `Resuming ${runtime.resumed} event(s) left unfinished by the last run.`] : []),
     '',
+    `Open the console: ${info.consoleUrl}  (or drop images on it)`,
     'Upload images:   npx imgopt upload <files or folders...>',
     'Then:            npx imgopt status <image_id>, npx imgopt fetch <image_id>, npx imgopt report',
     'Stop:            Ctrl-C',
@@ -208,6 +215,7 @@ async function main(): Promise<void> {
     runtime = await startRuntime({
       dataDir: options.dataDir,
       port: options.port,
+      consolePort: options.consolePort,
       s3Port: options.s3Port,
       dynamodbPort: options.dynamodbPort,
       lambdaPort: options.lambdaPort,
