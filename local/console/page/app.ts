@@ -83,7 +83,8 @@ function listPage(root: HTMLElement): void {
   const count = h('span', { class: 'count' });
   const body = h('tbody');
   const table = h('table', { class: 'images' },
-    h('thead', {}, h('tr', {}, ...['', 'Upload', 'Status', 'Time', 'Size', 'Saved', 'Took'].map((title) => h('th', {}, title)))),
+    h('thead', {}, h('tr', {}, ...['', 'Upload', 'Status', 'Time'].map((title) => h('th', {}, title)),
+      ...['Size', 'Saved', 'Took'].map((title) => h('th', { class: 'num' }, title)))),
     body,
   );
   const empty = h('p', { class: 'empty' }, 'No uploads yet: drop an image above, or run npx imgopt upload <files>.');
