@@ -16,8 +16,9 @@ import { buildApp } from '../../main';
 import { bundleProcessor, FunctionArchitecture } from '../../packaging/bundle';
 import { lambdaNode } from '../../measure/lambda-node';
 import { deriveImageId } from '../../lib/keys';
-import { LocalServers, createPipelineResources, encodeS3EventKey, localAwsEnvironment, localClientConfig, startLocalServers } from '../../local/servers';
+import { LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers } from '../../local/servers';
 import { photoJpeg, transparentPng } from '../../fixtures/images';
+import { objectCreatedRecord } from '../../fixtures/s3-events';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUILD_DIR = process.env.IMAGE_OPT_BUILD_DIR ?? path.join(ROOT, '.build');
@@ -113,8 +114,7 @@ describe.each(architectures)('$label ($architecture)', ({ architecture, zip }) =
       const { ETag } = await s3.send(new PutObjectCommand({ Bucket: 'imgopt-uploads-dev', Key: upload.key, Body: upload.body }));
       const etag = ETag!.replace(/"/g, '');
       records.push({
-        eventName: 'ObjectCreated:Put',
-        s3: { bucket: { name: 'imgopt-uploads-dev' }, object: { key: encodeS3EventKey(upload.key), eTag: etag, size: upload.body.length } },
+        ...objectCreatedRecord({ bucket: 'imgopt-uploads-dev', key: upload.key, eTag: etag, size: upload.body.length }),
         imageId: deriveImageId({ bucket: 'imgopt-uploads-dev', key: upload.key, etag }),
       });
     }
