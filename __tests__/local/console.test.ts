@@ -8,15 +8,20 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { objectCreatedEvent } from '../../fixtures/s3-events';
 import { OUTPUT_FORMAT_INFO, OutputFormat } from '../../lib/formats';
 import type { ImageRecord } from '../../lib/metadata';
 import { pictureMarkup } from '../../lib/picture-markup';
 import { NEGOTIATION_PREFERENCE } from '../../lib/variants';
+import { failureMessage, listFailureMessages, sendFailureMessage } from '../../local/failure-queue';
 import { Runtime, startRuntime } from '../../local/runtime';
+import { localClientConfig } from '../../local/servers';
 import { stackFile } from '../../local/stack';
 import { runImgopt } from '../support/run-imgopt';
 
@@ -207,6 +212,52 @@ describeInChromium('the local console in Chromium', () => {
     expect(Math.abs((box?.height ?? 0) - (Math.min(900, width) * height) / width)).toBeLessThanOrEqual(1);
     expect(await img.evaluate((element: Img) => element.currentSrc)).toMatch(new RegExp(`/(avif|webp)/${imageId}/`));
     await blank.close();
+  });
+
+  test('an event on the failure queue shows with its error, and Replay re-drives it as imgopt replay does', async () => {
+    // An event Lambda gave up on, written as the runtime's invoker writes one (the upload it names exists, so the
+    // replayed invocation finds the image already COMPLETED and succeeds).
+    const s3 = new S3Client(localClientConfig(runtime.info.s3Endpoint));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: runtime.info.uploadBucket, Key: 'harbour photo.jpg' }));
+    s3.destroy();
+    const event = objectCreatedEvent({ bucket: runtime.info.uploadBucket, key: 'harbour photo.jpg', eTag: head.ETag?.replace(/"/g, ''), size: head.ContentLength });
+    sendFailureMessage(runtime.info.failureQueueDir, failureMessage({
+      requestId: 'b9d1c1e2-0000-4000-8000-000000000001',
+      functionArn: runtime.info.functionArn,
+      condition: 'RetriesExhausted',
+      invokeCount: 2,
+      event,
+      error: { errorType: 'TimeoutError', errorMessage: 'Task timed out after 60.00 seconds' },
+    }));
+    await page.goto(consoleUrl);
+    const item = page.locator('li[data-request-id="b9d1c1e2-0000-4000-8000-000000000001"]');
+    await item.waitFor({ timeout: 10_000 });
+    expect(await item.textContent()).toContain('harbour photo.jpg');
+    expect(await item.locator('.reason').textContent()).toBe('TimeoutError: Task timed out after 60.00 seconds');
+
+    await item.locator('button').click();
+    await page.locator('.replay-outcome', { hasText: 'Replayed 1 of 1' }).waitFor({ timeout: 10_000 });
+    await page.locator('.queue .empty').waitFor({ timeout: 10_000 });
+    expect(listFailureMessages(runtime.info.failureQueueDir)).toEqual([]);
+    await runtime.idle();
+    expect(listFailureMessages(runtime.info.failureQueueDir)).toEqual([]);
+  });
+
+  test('the console answers only loopback host names, and changes only with its own header', async () => {
+    // fetch() will not send another Host header: a name pointed at 127.0.0.1 (DNS rebinding) arrives like this.
+    const port = Number(new URL(consoleUrl).port);
+    const rebound = await new Promise<number | undefined>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/api/overview', headers: { host: `attacker.example:${port}` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      }).once('error', reject);
+    });
+    expect(rebound).toBe(421);
+    const forged = await fetch(`${consoleUrl}/api/replay`, { method: 'POST', body: '{}' });
+    expect(forged.status).toBe(403);
+    const upload = await fetch(`${consoleUrl}/api/uploads/notes.txt`, { method: 'PUT', body: 'hello', headers: { 'x-imgopt-console': '1' } });
+    expect(upload.status).toBe(400);
+    expect(((await upload.json()) as { error: string }).error).toMatch(/^notes\.txt is not an image \(expected \.jpg/);
   });
 
   async function recordOf(imageId: string): Promise<ImageRecord> {

@@ -89,6 +89,8 @@ function listPage(root: HTMLElement): void {
   );
   const empty = h('p', { class: 'empty' }, 'No uploads yet: drop an image above, or run npx imgopt upload <files>.');
   const queue = h('div', { class: 'queue' });
+  // Outside the queue's list, which is rebuilt when the queue changes: a replay's outcome outlives the messages it emptied.
+  const replayOutcome = h('p', { class: 'replay-outcome', attrs: { 'aria-live': 'polite' } });
   const problem = h('p', { class: 'problem', attrs: { role: 'alert', hidden: true } });
 
   replace(root,
@@ -96,7 +98,7 @@ function listPage(root: HTMLElement): void {
     h('main', {},
       h('section', {}, h('h2', {}, 'Upload'), drop, uploadList),
       h('section', {}, h('h2', {}, 'Recent uploads ', count), problem, empty, table),
-      h('section', {}, h('h2', {}, 'Failure queue'), queue),
+      h('section', {}, h('h2', {}, 'Failure queue'), replayOutcome, queue),
     ),
   );
 
@@ -144,7 +146,7 @@ function listPage(root: HTMLElement): void {
     const queueJson = JSON.stringify(overview.failures);
     if (queueJson !== lastQueue) {
       lastQueue = queueJson;
-      renderQueue(queue, overview.failures, refresh);
+      renderQueue(queue, replayOutcome, overview.failures, refresh);
     }
   };
   void refresh();
@@ -232,12 +234,11 @@ function settleUpload(upload: UploadItem, images: readonly ConsoleRow[]): void {
   replace(upload.text, h('a', { attrs: { href: `/image/${image.image_id}` } }, image.image_id), ` ${outcome}`);
 }
 
-function renderQueue(queue: HTMLElement, failures: readonly ConsoleFailure[], refresh: () => Promise<void>): void {
+function renderQueue(queue: HTMLElement, outcome: HTMLElement, failures: readonly ConsoleFailure[], refresh: () => Promise<void>): void {
   if (failures.length === 0) {
     replace(queue, h('p', { class: 'empty' }, 'Empty: no event is waiting for a replay.'));
     return;
   }
-  const outcome = h('p', { class: 'replay-outcome', attrs: { 'aria-live': 'polite' } });
   const replay = async (button: HTMLButtonElement, ids?: string[]) => {
     button.disabled = true;
     outcome.textContent = 'replaying…';
@@ -260,7 +261,6 @@ function renderQueue(queue: HTMLElement, failures: readonly ConsoleFailure[], re
   all.addEventListener('click', () => void replay(all));
   replace(queue,
     h('p', {}, 'Events Lambda gave up on (retries exhausted or too old). A replay invokes the function again with the same event, as npx imgopt replay does. ', all),
-    outcome,
     h('ul', { class: 'failures' }, ...failures.map((failure) => {
       const button = h('button', { attrs: { type: 'button' } }, 'Replay');
       button.addEventListener('click', () => void replay(button, [failure.id]));
