@@ -90,12 +90,14 @@ describe('imgopt user mistakes', () => {
   });
 
   test('fails on a malformed image id, format or number', async () => {
-    const [id, format, limit] = await Promise.all([
+    const [id, htmlId, format, limit] = await Promise.all([
       imgopt(['status', 'photo.jpg']),
+      imgopt(['html', 'photo.jpg']),
       imgopt(['fetch', IMAGE_ID, '--format', 'bmp']),
       imgopt(['report', '--limit', '0']),
     ]);
     expectOneLineError(id, /"photo\.jpg" is not an image id \(24 hexadecimal characters/);
+    expectOneLineError(htmlId, /"photo\.jpg" is not an image id \(24 hexadecimal characters/);
     expectOneLineError(format, /unknown format "bmp" \(expected avif, webp, jpeg, png\)/);
     expectOneLineError(limit, /--limit must be a whole number from 1 to 1000, got "0"/);
   });
