@@ -7,16 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/** The project folder (the one holding cdktf.json), found upwards from this file. */
-export const PROJECT_ROOT = findProjectRoot(__dirname);
-
-function findProjectRoot(start: string): string {
-  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'cdktf.json'))) return dir;
-  }
-  throw new Error(`Cannot find the project folder (with cdktf.json) above ${start}`);
-}
+import { PROJECT_ROOT } from '../lib/project-root';
 
 /** Environment variable that moves the data folder. */
 export const DATA_DIR_ENV = 'IMGOPT_DATA_DIR';

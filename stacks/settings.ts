@@ -7,9 +7,9 @@
  */
 import { PROJECT, ResourceNames, bucketNameProblems, namesProblems, prefixProblems, resourceNames, suffixProblems } from '../lib/naming';
 import { CLOUDFRONT_REGION, isKnownRegion } from '../lib/regions';
+import type { Architecture } from '../lib/lambda-runtime';
 import { DEFAULT_PRESET, PresetOverride, VariantPreset, overridePreset, presetProblems } from '../lib/variants';
 
-export type Architecture = 'arm64' | 'x86_64';
 export type PriceClass = 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
 
 export interface ProcessorSettings {

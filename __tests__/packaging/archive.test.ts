@@ -13,7 +13,8 @@ import { PutObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { buildApp } from '../../main';
-import { bundleProcessor, FunctionArchitecture } from '../../packaging/bundle';
+import { Architecture } from '../../lib/lambda-runtime';
+import { bundleProcessor } from '../../packaging/bundle';
 import { lambdaNode } from '../../measure/lambda-node';
 import { deriveImageId } from '../../lib/keys';
 import { LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers } from '../../local/servers';
@@ -26,7 +27,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-'));
 
 interface LambdaResource {
   filename: string;
-  architectures: FunctionArchitecture[];
+  architectures: Architecture[];
   memory_size: number;
   environment: { variables: Record<string, string> };
 }
@@ -66,7 +67,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 }
 
 const synthesized = synthesizedFunction();
-const architectures: Array<{ architecture: FunctionArchitecture; zip: string; label: string }> = [
+const architectures: Array<{ architecture: Architecture; zip: string; label: string }> = [
   { architecture: synthesized.fn.architectures[0], zip: synthesized.zip, label: 'the synthesized dev archive' },
 ];
 if (synthesized.fn.architectures[0] !== 'x86_64') {
