@@ -5,9 +5,8 @@
 import { markupProblem, pictureMarkup } from '../../lib/picture-markup';
 import type { ParsedCommand } from '../args';
 import { EXIT, UserError } from '../errors';
-import { checkImageId, getImage } from '../images';
+import { checkImageId, getImage, missingImage } from '../images';
 import type { Target } from '../target';
-import { missingImage } from './fetch';
 
 export async function html(command: ParsedCommand, connect: () => Target): Promise<number> {
   const imageId = checkImageId(command.positionals[0]);
