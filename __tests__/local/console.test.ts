@@ -139,6 +139,24 @@ describeInChromium('the local console in Chromium', () => {
     expect(await row('harbour photo.jpg').textContent()).toMatch(/saved \(\d+%\)/);
   });
 
+  test('an image dropped on the page is uploaded with progress and reaches COMPLETED', async () => {
+    const bytes = (await sharp({ create: { width: 500, height: 400, channels: 3, background: '#2e86ab' } }).jpeg().toBuffer()).toString('base64');
+    // What a drag from the desktop delivers: a drop event whose DataTransfer holds the file.
+    const transfer = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      const bytes = Uint8Array.from(atob(${JSON.stringify(bytes)}), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], 'dropped.jpg', { type: 'image/jpeg' }));
+      return transfer;
+    })()`);
+    await page.dispatchEvent('label.drop', 'drop', { dataTransfer: transfer });
+    const line = page.locator('li[data-upload="dropped.jpg"]');
+    await line.waitFor();
+    expect(await line.locator('progress').count()).toBe(1);
+    await page.locator('li[data-upload="dropped.jpg"].done').waitFor({ timeout: 60_000 });
+    expect(await line.textContent()).toMatch(/COMPLETED in/);
+    await row('dropped.jpg').and(page.locator('[data-status=COMPLETED]')).waitFor();
+  });
+
   test('a truncated JPEG shows FAILED with its reason code and message', async () => {
     const failed = row('cut short.jpg').and(page.locator('[data-status=FAILED]'));
     await failed.waitFor({ timeout: 60_000 });
