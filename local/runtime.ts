@@ -116,6 +116,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const edgePort = options.port ?? DEFAULT_EDGE_PORT;
     const edgePortInUse = `the edge port ${edgePort} is in use (another runtime or program?): choose another with --port or IMGOPT_PORT`;
     await ensurePortFree(edgePort, edgePortInUse);
+    if (options.consolePort !== undefined) await ensurePortFree(options.consolePort, consolePortInUse(options.consolePort));
 
     const stack = loadStack(options, dataDir);
     const distribution = readDistribution(stack.json);
@@ -233,14 +234,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   }
 }
 
+function consolePortInUse(port: number): string {
+  return `the console port ${port} is in use (another runtime or program?): choose another with --console-port or IMGOPT_CONSOLE_PORT`;
+}
+
 /** Starts the console over the runtime's own endpoints; stopping the runtime stops it. */
 async function serveConsole(info: ReadyRuntimeInfo, port: number, cleanup: Array<() => Promise<void> | void>): Promise<string> {
   const target = localTargetFor(info);
   cleanup.push(() => target.close());
   const console = await startConsole({ target, port }).catch((error: Error) => {
-    throw new RuntimeError(/in use/.test(error.message)
-      ? `the console port ${port} is in use (another runtime or program?): choose another with --console-port or IMGOPT_CONSOLE_PORT`
-      : `the console did not start: ${error.message}`);
+    throw new RuntimeError(/in use/.test(error.message) ? consolePortInUse(port) : `the console did not start: ${error.message}`);
   });
   cleanup.push(() => console.close());
   return console.url;
