@@ -7,14 +7,14 @@ import { OutputFormat, isOutputFormat } from '../lib/formats';
 import { IMAGE_ID_PATTERN, explicitPath, negotiatedPath } from '../lib/keys';
 import { IMAGE_ID_ATTRIBUTE, ImageRecord, ImageStatus, STATUS_INDEX, VariantRecord } from '../lib/metadata';
 import { findFailureMessage } from '../local/failure-queue';
-import { UserError } from './errors';
+import { UsageError, UserError } from './errors';
 import type { Target } from './target';
 
 /** Fails with a clear line when the argument cannot be an image id. */
 export function checkImageId(value: string): string {
   const id = value.trim().toLowerCase();
   if (!IMAGE_ID_PATTERN.test(id)) {
-    throw new UserError(`${JSON.stringify(value)} is not an image id (24 hexadecimal characters, as upload prints)`);
+    throw new UsageError(`${JSON.stringify(value)} is not an image id (24 hexadecimal characters, as upload prints)`);
   }
   return id;
 }

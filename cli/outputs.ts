@@ -10,7 +10,7 @@ import { stackName, suffixProblems } from '../lib/naming';
 import { PROJECT_ROOT } from '../lib/project-root';
 import { STACK_OUTPUTS, StackOutputName } from '../lib/stack-outputs';
 import { terraformBinary } from '../lib/terraform-binary';
-import { UserError } from './errors';
+import { UsageError, UserError } from './errors';
 
 /** What the command line needs of a deployment; the function's ARN, when there, names the region. */
 const REQUIRED = [
@@ -25,7 +25,7 @@ export type StackOutputs = Readonly<Record<(typeof REQUIRED)[number], string>> &
 
 export function readStackOutputs(suffix: string, outputsFile?: string): StackOutputs {
   const problems = suffixProblems(suffix);
-  if (problems.length > 0) throw new UserError(problems[0]);
+  if (problems.length > 0) throw new UsageError(problems[0]);
   const stack = stackName(suffix);
   const raw = outputsFile ? fromOutputsFile(outputsFile, stack) : fromTerraform(suffix, stack);
   const outputs: Record<string, string> = {};

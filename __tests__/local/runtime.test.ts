@@ -89,11 +89,11 @@ describe('local runtime with the processor', () => {
 
   const byKey = (key: string) => uploads.find((upload) => upload.key === key) as Record<string, any>;
 
-  test('upload --json reports every image with its id, status and variants; a failure makes exit code 2', () => {
+  test('upload --json reports every image with its id, status and variants; a failure makes exit code 3', () => {
     expect(run.stderr).toContain('Uploading 3 images');
     expect(uploads.map((upload) => upload.key).sort()).toEqual(['images/corrupt.jpg', 'images/logo.png', 'images/summer trip+2.JPG']);
     for (const upload of uploads) expect(upload.image_id).toMatch(/^[0-9a-f]{24}$/);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(3);
   });
 
   test('a photo with a space, a plus and an upper-case .JPG ends COMPLETED with variants and savings', () => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_INFO, isOutputFormat } from '../../lib/formats';
 import type { ParsedCommand } from '../args';
-import { EXIT, UserError } from '../errors';
+import { EXIT, UsageError, UserError } from '../errors';
 import { formatBytes } from '../format';
 import { VariantUrls, checkImageId, getImage, missingImage, variantUrls } from '../images';
 import type { Target } from '../target';
@@ -18,7 +18,7 @@ export async function fetchImage(command: ParsedCommand, connect: () => Target):
   const imageId = checkImageId(command.positionals[0]);
   const format = command.options.format as string | undefined;
   if (format !== undefined && !isOutputFormat(format)) {
-    throw new UserError(`unknown format ${JSON.stringify(format)} (expected ${OUTPUT_FORMATS.join(', ')})`);
+    throw new UsageError(`unknown format ${JSON.stringify(format)} (expected ${OUTPUT_FORMATS.join(', ')})`);
   }
   const target = connect();
   const record = await getImage(target, imageId);
