@@ -3,6 +3,8 @@
  * (with every mistake reported as a UserError naming the command's help).
  */
 import { parseArgs } from 'node:util';
+import { envSetting } from '../lib/env';
+import { expected } from '../lib/problems';
 import { EXIT, UsageError } from './errors';
 
 /** The package's version, for `imgopt --version`. */
@@ -35,8 +37,8 @@ const TARGET_HELP = `Where:
   (default)              the local runtime (npm start), found through <data folder>/runtime.json
   --env <suffix>         a deployed environment (dev, staging, prod, pr3515...), from its stack outputs:
                          \`terraform output -json\` in cdktf.out/stacks/image-optimization-<suffix>
-  --outputs-file <file>  ...or the file \`cdktf deploy --outputs-file <file>\` wrote [IMGOPT_OUTPUTS_FILE]
-  --data-dir <dir>       the local runtime's data folder [IMGOPT_DATA_DIR] (default: .local-data/)
+  --outputs-file <file>  ...or the file \`cdktf deploy --outputs-file <file>\` wrote [IMAGE_OPT_OUTPUTS_FILE]
+  --data-dir <dir>       the local runtime's data folder [IMAGE_OPT_DATA_DIR] (default: .local-data/)
   --json                 print JSON for scripts instead of text
   -h, --help             this help`;
 
@@ -235,7 +237,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       help: false,
       global: {
         env: values.env as string | undefined,
-        outputsFile: (values['outputs-file'] as string | undefined) ?? (env.IMGOPT_OUTPUTS_FILE || undefined),
+        outputsFile: (values['outputs-file'] as string | undefined) ?? (envSetting(env, 'OUTPUTS_FILE') || undefined),
         dataDir: values['data-dir'] as string | undefined,
         json: values.json === true,
       },
@@ -264,7 +266,7 @@ export function integerOption(options: ParsedCommand['options'], name: string, f
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (typeof raw !== 'string' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    throw new UsageError(expected(`--${name}`, `a whole number from ${min} to ${max}`, raw));
   }
   return value;
 }

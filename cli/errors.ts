@@ -32,7 +32,7 @@ const NETWORK_ERRORS = ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 
 
 /**
  * One line for an error from an AWS SDK call or the network, or undefined when it is neither (a bug, which keeps
- * its stack trace for IMGOPT_DEBUG=1).
+ * its stack trace for IMAGE_OPT_DEBUG=1).
  *
  * @param where what was being talked to, for the message: "the local runtime", "environment prod"
  * @param local whether that is the local runtime (which may have been stopped meanwhile)

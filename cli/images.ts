@@ -6,6 +6,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OutputFormat, isOutputFormat } from '../lib/formats';
 import { IMAGE_ID_PATTERN, explicitPath, negotiatedPath } from '../lib/keys';
 import { IMAGE_ID_ATTRIBUTE, ImageRecord, ImageStatus, STATUS_INDEX, VariantRecord } from '../lib/metadata';
+import { expected } from '../lib/problems';
 import { findFailureMessage } from '../local/failure-queue';
 import { UsageError, UserError } from './errors';
 import type { Target } from './target';
@@ -14,7 +15,7 @@ import type { Target } from './target';
 export function checkImageId(value: string): string {
   const id = value.trim().toLowerCase();
   if (!IMAGE_ID_PATTERN.test(id)) {
-    throw new UsageError(`${JSON.stringify(value)} is not an image id (24 hexadecimal characters, as upload prints)`);
+    throw new UsageError(expected('image id', '24 hexadecimal characters, as upload prints', value));
   }
   return id;
 }

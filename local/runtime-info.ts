@@ -7,14 +7,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { envName, envSetting } from '../lib/env';
 import { PROJECT_ROOT } from '../lib/project-root';
 
 /** Environment variable that moves the data folder. */
-export const DATA_DIR_ENV = 'IMGOPT_DATA_DIR';
+export const DATA_DIR_ENV = envName('DATA_DIR');
 
-/** The data folder: the explicit option, then `IMGOPT_DATA_DIR`, then `.local-data/` in the project. */
+/** The data folder: the explicit option, then `IMAGE_OPT_DATA_DIR`, then `.local-data/` in the project. */
 export function resolveDataDir(option?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(option || env[DATA_DIR_ENV] || path.join(PROJECT_ROOT, '.local-data'));
+  return path.resolve(option || envSetting(env, 'DATA_DIR') || path.join(PROJECT_ROOT, '.local-data'));
 }
 
 export interface RuntimeInfo {

@@ -30,7 +30,7 @@ import { LocalStack, readLocalStack, synthesizeStack } from './stack';
 export const DEFAULT_EDGE_PORT = 8787;
 
 export interface RuntimeOptions {
-  /** @default - `IMGOPT_DATA_DIR`, else `.local-data/` in the project */
+  /** @default - `IMAGE_OPT_DATA_DIR`, else `.local-data/` in the project */
   readonly dataDir?: string;
   /** Environment whose stack runs locally. @default 'dev' */
   readonly environment?: string;
@@ -114,7 +114,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
   try {
     const edgePort = options.port ?? DEFAULT_EDGE_PORT;
-    const edgePortInUse = `the edge port ${edgePort} is in use (another runtime or program?): choose another with --port or IMGOPT_PORT`;
+    const edgePortInUse = `the edge port ${edgePort} is in use (another runtime or program?): choose another with --port or IMAGE_OPT_PORT`;
     await ensurePortFree(edgePort, edgePortInUse);
     if (options.consolePort !== undefined) await ensurePortFree(options.consolePort, consolePortInUse(options.consolePort));
 
@@ -235,7 +235,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 }
 
 function consolePortInUse(port: number): string {
-  return `the console port ${port} is in use (another runtime or program?): choose another with --console-port or IMGOPT_CONSOLE_PORT`;
+  return `the console port ${port} is in use (another runtime or program?): choose another with --console-port or IMAGE_OPT_CONSOLE_PORT`;
 }
 
 /** Starts the console over the runtime's own endpoints; stopping the runtime stops it. */

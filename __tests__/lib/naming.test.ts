@@ -17,7 +17,7 @@ describe('resource names', () => {
 
   test('fails a suffix with upper case, underscores, edge hyphens or too many characters', () => {
     for (const bad of ['Dev', 'dev_1', '-dev', 'dev-', 'a--b', '', 'x'.repeat(21)]) {
-      expect(suffixProblems(bad)).toEqual([expect.stringMatching(/^Invalid environment suffix \(value: /)]);
+      expect(suffixProblems(bad)).toEqual([expect.stringMatching(/^Expected .* for environment suffix but received "/)]);
     }
     expect(suffixProblems('pr3515')).toEqual([]);
   });
@@ -28,11 +28,11 @@ describe('resource names', () => {
   });
 
   test('fails bucket names that break the S3 rules', () => {
-    expect(bucketNameProblems('ab')).toEqual([expect.stringMatching(/must be 3 to 63 characters long, received 2/)]);
-    expect(bucketNameProblems('a'.repeat(64))).toEqual([expect.stringMatching(/received 64/)]);
-    expect(bucketNameProblems('my.bucket')).toEqual([expect.stringMatching(/only lower-case letters, digits and hyphens/)]);
-    expect(bucketNameProblems('xn--bucket')).toEqual([expect.stringMatching(/reserved prefix xn--/)]);
-    expect(bucketNameProblems('bucket-s3alias')).toEqual([expect.stringMatching(/reserved suffix -s3alias/)]);
+    expect(bucketNameProblems('ab')).toEqual([expect.stringMatching(/^Expected 3 to 63 characters for S3 bucket name but received "ab" \(2 characters\)$/)]);
+    expect(bucketNameProblems('a'.repeat(64))).toEqual([expect.stringMatching(/\(64 characters\)$/)]);
+    expect(bucketNameProblems('my.bucket')).toEqual([expect.stringMatching(/^Expected only lower-case letters, digits and hyphens for S3 bucket name but received "my.bucket"$/)]);
+    expect(bucketNameProblems('xn--bucket')).toEqual([expect.stringMatching(/^Expected no reserved prefix xn-- for S3 bucket name/)]);
+    expect(bucketNameProblems('bucket-s3alias')).toEqual([expect.stringMatching(/^Expected no reserved suffix -s3alias for S3 bucket name/)]);
     expect(bucketNameProblems('good-bucket-1')).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_INFO, isOutputFormat } from '../../lib/formats';
+import { expected } from '../../lib/problems';
 import type { ParsedCommand } from '../args';
 import { EXIT, UsageError, UserError } from '../errors';
 import { formatBytes } from '../format';
@@ -18,7 +19,7 @@ export async function fetchImage(command: ParsedCommand, connect: () => Target):
   const imageId = checkImageId(command.positionals[0]);
   const format = command.options.format as string | undefined;
   if (format !== undefined && !isOutputFormat(format)) {
-    throw new UsageError(`unknown format ${JSON.stringify(format)} (expected ${OUTPUT_FORMATS.join(', ')})`);
+    throw new UsageError(expected('--format', `one of ${OUTPUT_FORMATS.join(', ')}`, format));
   }
   const target = connect();
   const record = await getImage(target, imageId);
