@@ -18,7 +18,7 @@ import { DEFAULT_EDGE_PORT, Runtime, RuntimeActivity, RuntimeError, startRuntime
 
 const USAGE = `Usage: npm start -- [options]
 
-Runs the image pipeline on this machine: S3 and DynamoDB servers, the processor, and a local CDN edge.
+Runs the image pipeline on this machine: S3 and DynamoDB servers, the processor, a local CDN edge, and the console.
 
 Options (environment variable in brackets):
   --data-dir <dir>      data folder [IMAGE_OPT_DATA_DIR] (default: .local-data/ in the project)
