@@ -58,7 +58,19 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts moto_server on a free loopback port; resolves once it answers HTTP. */
+/** Whether something accepts connections on the port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, HOST);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts moto_server on a free loopback port; resolves once it accepts connections. */
 export async function startMotoServer(binary: string): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://${HOST}:${port}`;
@@ -75,8 +87,7 @@ export async function startMotoServer(binary: string): Promise<MotoServer> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   const answered = (async () => {
     while (Date.now() < deadline) {
-      const ok = await fetch(`${endpoint}/moto-api/`).then(() => true, () => false);
-      if (ok) return;
+      if (await listening(port)) return;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     throw new Error(`moto_server did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s`);
