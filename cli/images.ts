@@ -6,14 +6,16 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OutputFormat, isOutputFormat } from '../lib/formats';
 import { IMAGE_ID_PATTERN, explicitPath, negotiatedPath } from '../lib/keys';
 import { IMAGE_ID_ATTRIBUTE, ImageRecord, ImageStatus, STATUS_INDEX, VariantRecord } from '../lib/metadata';
-import { UserError } from './errors';
+import { expected } from '../lib/problems';
+import { findFailureMessage } from '../local/failure-queue';
+import { UsageError, UserError } from './errors';
 import type { Target } from './target';
 
 /** Fails with a clear line when the argument cannot be an image id. */
 export function checkImageId(value: string): string {
   const id = value.trim().toLowerCase();
   if (!IMAGE_ID_PATTERN.test(id)) {
-    throw new UserError(`${JSON.stringify(value)} is not an image id (24 hexadecimal characters, as upload prints)`);
+    throw new UsageError(expected('image id', '24 hexadecimal characters, as upload prints', value));
   }
   return id;
 }
@@ -68,4 +70,16 @@ export function variantUrls(cdnUrl: string, record: ImageRecord): VariantUrls[] 
         url: `${cdnUrl}${explicitPath(variant.format as OutputFormat, record.image_id, name)}`,
       })),
   }));
+}
+
+/** An id the table does not know: locally, say so when its event waits on the failure queue. */
+export function missingImage(target: Target, imageId: string): UserError {
+  if (target.kind === 'local') {
+    const queued = findFailureMessage(target.failureQueueDir, imageId);
+    if (queued) {
+      return new UserError(`image ${imageId} was never processed: its event is on the failure queue `
+        + `(${queued.responsePayload.errorType ?? 'Error'}: ${queued.responsePayload.errorMessage}); re-drive it with imgopt replay`);
+    }
+  }
+  return new UserError(`no image ${imageId} in ${target.table} (${target.label})`);
 }

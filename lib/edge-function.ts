@@ -17,6 +17,16 @@ export function originId(format: OutputFormat): string {
   return `${format}-bucket`;
 }
 
+/**
+ * The format of the distribution's default origin: what the function falls back to for the preset's first variant.
+ * The function selects the origin itself for every request it lets through, so this is only CloudFront's required
+ * default, but it is the same bucket the function would pick for a browser that accepts nothing better.
+ */
+export function fallbackFormat(preset: VariantPreset): OutputFormat {
+  const order = negotiationOrder(preset.variants[0]);
+  return order[order.length - 1];
+}
+
 /** The function's source, ready for `aws_cloudfront_function.code`. */
 export function negotiationFunctionCode(preset: VariantPreset): string {
   const variants = Object.fromEntries(preset.variants.map((variant) => [variant.name, negotiationOrder(variant)]));

@@ -6,9 +6,11 @@
  * local runtime and the command line list URLs from them.
  */
 import { OUTPUT_FORMATS, OutputFormat } from './formats';
+import { expected, integerProblems, oneOfProblems } from './problems';
 
 /** How a variant is sized: `cover` crops to exactly width x height, `inside` fits within them without cropping. */
-export type Fit = 'cover' | 'inside';
+export const FITS = ['cover', 'inside'] as const;
+export type Fit = (typeof FITS)[number];
 
 export interface VariantSpec {
   /** Name used in keys and URLs (`/webp/<image_id>/<name>.webp`): lower-case letters, digits and hyphens. */
@@ -30,7 +32,8 @@ export interface VariantSpec {
  * When a lossless PNG is made in addition to a variant's formats.
  * `alpha-or-lossless`: only where the source has transparency or is itself lossless (PNG, lossless WebP, GIF).
  */
-export type PngPolicy = 'never' | 'alpha-or-lossless' | 'always';
+export const PNG_POLICIES = ['never', 'alpha-or-lossless', 'always'] as const;
+export type PngPolicy = (typeof PNG_POLICIES)[number];
 
 export interface EncoderSettings {
   readonly avif: { readonly quality: number; readonly effort: number };
@@ -118,44 +121,38 @@ export function presetProblems(preset: VariantPreset): string[] {
   for (const variant of preset.variants) {
     const label = `variant ${JSON.stringify(variant.name)}`;
     if (!VARIANT_NAME.test(variant.name)) {
-      problems.push(`${label}: name must be 1-32 lower-case letters, digits or hyphens`);
+      problems.push(expected(`${label} name`, '1-32 lower-case letters, digits or hyphens', variant.name));
     }
     if (seen.has(variant.name)) problems.push(`${label}: name is used twice`);
     seen.add(variant.name);
     for (const [field, value] of [['width', variant.width], ['height', variant.height]] as const) {
       if (value === undefined) continue;
-      if (!Number.isInteger(value) || value < 1 || value > MAX_DIMENSION) {
-        problems.push(`${label}: expected ${field} between 1 and ${MAX_DIMENSION} but received ${value}`);
-      }
+      problems.push(...integerProblems(`${label} ${field}`, value, 1, MAX_DIMENSION));
     }
+    problems.push(...oneOfProblems(`${label} fit`, variant.fit, FITS));
     if (variant.fit === 'cover' && variant.height === undefined) {
       problems.push(`${label}: fit "cover" needs a height`);
     }
     if (variant.formats.length === 0) problems.push(`${label}: lists no formats`);
     for (const format of variant.formats) {
       if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) {
-        problems.push(`${label}: unknown format ${JSON.stringify(format)} (expected one of ${OUTPUT_FORMATS.join(', ')})`);
+        problems.push(expected(`a format of ${label}`, `one of ${OUTPUT_FORMATS.join(', ')}`, format));
       }
     }
     if (new Set(variant.formats).size !== variant.formats.length) problems.push(`${label}: lists a format twice`);
   }
+  problems.push(...oneOfProblems('png', preset.png, PNG_POLICIES));
   const { avif, webp, jpeg, png } = preset.encoders;
   for (const [name, quality] of [['avif', avif.quality], ['webp', webp.quality], ['jpeg', jpeg.quality]] as const) {
-    if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-      problems.push(`${name} quality must be an integer from 1 to 100 but received ${quality}`);
-    }
+    problems.push(...integerProblems(`${name} quality`, quality, 1, 100));
   }
-  if (!Number.isInteger(avif.effort) || avif.effort < 0 || avif.effort > 9) {
-    problems.push(`avif effort must be an integer from 0 to 9 but received ${avif.effort}`);
-  }
-  if (!Number.isInteger(webp.effort) || webp.effort < 0 || webp.effort > 6) {
-    problems.push(`webp effort must be an integer from 0 to 6 but received ${webp.effort}`);
-  }
-  if (!Number.isInteger(png.compressionLevel) || png.compressionLevel < 0 || png.compressionLevel > 9) {
-    problems.push(`png compressionLevel must be an integer from 0 to 9 but received ${png.compressionLevel}`);
-  }
+  problems.push(
+    ...integerProblems('avif effort', avif.effort, 0, 9),
+    ...integerProblems('webp effort', webp.effort, 0, 6),
+    ...integerProblems('png compressionLevel', png.compressionLevel, 0, 9),
+  );
   if (!/^#[0-9a-fA-F]{6}$/.test(preset.background)) {
-    problems.push(`background must be a colour like #ffffff but received ${JSON.stringify(preset.background)}`);
+    problems.push(expected('background', 'a colour like #ffffff', preset.background));
   }
   return problems;
 }

@@ -28,7 +28,7 @@ import { LocalStack, readLocalStack, synthesizeStack } from './stack';
 export const DEFAULT_EDGE_PORT = 8787;
 
 export interface RuntimeOptions {
-  /** @default - `IMGOPT_DATA_DIR`, else `.local-data/` in the project */
+  /** @default - `IMAGE_OPT_DATA_DIR`, else `.local-data/` in the project */
   readonly dataDir?: string;
   /** Environment whose stack runs locally. @default 'dev' */
   readonly environment?: string;
@@ -110,7 +110,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
   try {
     const edgePort = options.port ?? DEFAULT_EDGE_PORT;
-    const edgePortInUse = `the edge port ${edgePort} is in use (another runtime or program?): choose another with --port or IMGOPT_PORT`;
+    const edgePortInUse = `the edge port ${edgePort} is in use (another runtime or program?): choose another with --port or IMAGE_OPT_PORT`;
     await ensurePortFree(edgePort, edgePortInUse);
 
     const stack = loadStack(options, dataDir);

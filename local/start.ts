@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { S3Event } from 'aws-lambda';
 import { formatBytes } from '../cli/format';
 import { decodeS3Key } from '../functions/processor/event';
+import { envName, envSetting } from '../lib/env';
 import { LOCAL_CREDENTIALS } from './servers';
 import { DEFAULT_EDGE_PORT, Runtime, RuntimeActivity, RuntimeError, startRuntime } from './runtime';
 
@@ -18,14 +19,14 @@ const USAGE = `Usage: npm start -- [options]
 Runs the image pipeline on this machine: S3 and DynamoDB servers, the processor, and a local CDN edge.
 
 Options (environment variable in brackets):
-  --data-dir <dir>      data folder [IMGOPT_DATA_DIR] (default: .local-data/ in the project)
-  --port <n>            local CDN edge port [IMGOPT_PORT] (default: ${DEFAULT_EDGE_PORT}; 0 = any free port)
-  --s3-port <n>         S3 server port [IMGOPT_S3_PORT] (default: any free port)
-  --dynamodb-port <n>   DynamoDB server port [IMGOPT_DYNAMODB_PORT] (default: any free port)
-  --lambda-port <n>     Lambda Invoke API port [IMGOPT_LAMBDA_PORT] (default: any free port)
-  --concurrency <n>     invocations at once [IMGOPT_CONCURRENCY] (default: 2)
-  --retry-delay <ms>    wait before the first retry [IMGOPT_RETRY_DELAY_MS] (default: 1000, doubled per retry)
-  --logs                also print the function's log lines [IMGOPT_LOGS=1]
+  --data-dir <dir>      data folder [IMAGE_OPT_DATA_DIR] (default: .local-data/ in the project)
+  --port <n>            local CDN edge port [IMAGE_OPT_PORT] (default: ${DEFAULT_EDGE_PORT}; 0 = any free port)
+  --s3-port <n>         S3 server port [IMAGE_OPT_S3_PORT] (default: any free port)
+  --dynamodb-port <n>   DynamoDB server port [IMAGE_OPT_DYNAMODB_PORT] (default: any free port)
+  --lambda-port <n>     Lambda Invoke API port [IMAGE_OPT_LAMBDA_PORT] (default: any free port)
+  --concurrency <n>     invocations at once [IMAGE_OPT_CONCURRENCY] (default: 2)
+  --retry-delay <ms>    wait before the first retry [IMAGE_OPT_RETRY_DELAY_MS] (default: 1000, doubled per retry)
+  --logs                also print the function's log lines [IMAGE_OPT_LOGS=1]
   -h, --help            this help
 `;
 
@@ -66,23 +67,23 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'he
   }
   if (values.help) return 'help';
   const number = (option: string, variable: string, min: number, max: number): number | undefined => {
-    const raw = (values as Record<string, string | undefined>)[option] ?? env[variable];
+    const raw = (values as Record<string, string | undefined>)[option] ?? envSetting(env, variable);
     if (raw === undefined || raw === '') return undefined;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new UsageError(`--${option} (or ${variable}) must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+      throw new UsageError(`--${option} (or ${envName(variable)}) must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
     }
     return value;
   };
   return {
     dataDir: values['data-dir'],
-    port: number('port', 'IMGOPT_PORT', 0, 65535) ?? DEFAULT_EDGE_PORT,
-    s3Port: number('s3-port', 'IMGOPT_S3_PORT', 0, 65535),
-    dynamodbPort: number('dynamodb-port', 'IMGOPT_DYNAMODB_PORT', 0, 65535),
-    lambdaPort: number('lambda-port', 'IMGOPT_LAMBDA_PORT', 0, 65535),
-    concurrency: number('concurrency', 'IMGOPT_CONCURRENCY', 1, 64) ?? 2,
-    retryDelayMs: number('retry-delay', 'IMGOPT_RETRY_DELAY_MS', 0, 600_000) ?? 1000,
-    logs: values.logs ?? ['1', 'true', 'yes'].includes((env.IMGOPT_LOGS ?? '').toLowerCase()),
+    port: number('port', 'PORT', 0, 65535) ?? DEFAULT_EDGE_PORT,
+    s3Port: number('s3-port', 'S3_PORT', 0, 65535),
+    dynamodbPort: number('dynamodb-port', 'DYNAMODB_PORT', 0, 65535),
+    lambdaPort: number('lambda-port', 'LAMBDA_PORT', 0, 65535),
+    concurrency: number('concurrency', 'CONCURRENCY', 1, 64) ?? 2,
+    retryDelayMs: number('retry-delay', 'RETRY_DELAY_MS', 0, 600_000) ?? 1000,
+    logs: values.logs ?? ['1', 'true', 'yes'].includes((envSetting(env, 'LOGS') ?? '').toLowerCase()),
   };
 }
 
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     process.stderr.write(`npm start: ${error instanceof RuntimeError ? error.message : (error as Error).message}\n`);
-    if (!(error instanceof RuntimeError) && process.env.IMGOPT_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    if (!(error instanceof RuntimeError) && envSetting(process.env, 'DEBUG')) process.stderr.write(`${(error as Error).stack}\n`);
     process.exit(1);
   }
   retries = runtime.stack.processor.maxRetries;

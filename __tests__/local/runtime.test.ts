@@ -19,6 +19,7 @@ import { FailureDestinationMessage, failureQueueDir, listFailureMessages } from 
 import { processAlive, runtimeInfoPath } from '../../local/runtime-info';
 import { Runtime, startRuntime } from '../../local/runtime';
 import { LOCAL_CREDENTIALS, localClientConfig } from '../../local/servers';
+import { objectCreatedEvent } from '../../fixtures/s3-events';
 import { Run, runImgopt } from '../support/run-imgopt';
 import { stackFile } from '../../local/stack';
 
@@ -88,11 +89,11 @@ describe('local runtime with the processor', () => {
 
   const byKey = (key: string) => uploads.find((upload) => upload.key === key) as Record<string, any>;
 
-  test('upload --json reports every image with its id, status and variants; a failure makes exit code 2', () => {
+  test('upload --json reports every image with its id, status and variants; a failure makes exit code 3', () => {
     expect(run.stderr).toContain('Uploading 3 images');
     expect(uploads.map((upload) => upload.key).sort()).toEqual(['images/corrupt.jpg', 'images/logo.png', 'images/summer trip+2.JPG']);
     for (const upload of uploads) expect(upload.image_id).toMatch(/^[0-9a-f]{24}$/);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(3);
   });
 
   test('a photo with a space, a plus and an upper-case .JPG ends COMPLETED with variants and savings', () => {
@@ -279,7 +280,7 @@ describe('local runtime Lambda semantics (recording handler)', () => {
   test('the Invoke API runs a RequestResponse invocation and answers with the result, or the error', async () => {
     const lambda = new LambdaClient({ endpoint: runtime.info.lambdaEndpoint, region: runtime.stack.region, credentials: LOCAL_CREDENTIALS });
     try {
-      const event = (key: string) => Buffer.from(JSON.stringify({ Records: [{ s3: { bucket: { name: runtime.info.uploadBucket }, object: { key } } }] }));
+      const event = (key: string) => Buffer.from(JSON.stringify(objectCreatedEvent({ bucket: runtime.info.uploadBucket, key })));
       const ok = await lambda.send(new InvokeCommand({ FunctionName: runtime.info.functionName, Payload: event('ok.jpg') }));
       expect(ok.StatusCode).toBe(200);
       expect(ok.FunctionError).toBeUndefined();

@@ -3,9 +3,8 @@ import type { ImageRecord } from '../../lib/metadata';
 import type { ParsedCommand } from '../args';
 import { EXIT } from '../errors';
 import { formatBytes, formatMs, formatSaved } from '../format';
-import { checkImageId, getImage, variantUrls } from '../images';
+import { checkImageId, getImage, missingImage, variantUrls } from '../images';
 import type { Target } from '../target';
-import { missingImage } from './fetch';
 
 export async function status(command: ParsedCommand, connect: () => Target): Promise<number> {
   const imageId = checkImageId(command.positionals[0]);

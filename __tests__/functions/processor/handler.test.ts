@@ -17,8 +17,9 @@ import { METRIC, METRICS_NAMESPACE } from '../../../lib/metrics';
 import { resourceNames } from '../../../lib/naming';
 import { DEFAULT_PRESET, VariantPreset } from '../../../lib/variants';
 import {
-  LocalServers, createPipelineResources, encodeS3EventKey, localAwsEnvironment, localClientConfig, startLocalServers,
+  LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers,
 } from '../../../local/servers';
+import { objectCreatedEvent } from '../../../fixtures/s3-events';
 import type { ProcessorReport } from '../../../functions/processor';
 import {
   HEIC, PDF, QUADRANTS, SVG, animatedGif, cmykJpeg, jpegWithMetadata, orientedJpeg, photoJpeg, png16, pngClaiming, transparentPng,
@@ -70,15 +71,7 @@ const context = { awsRequestId: 'req-test', getRemainingTimeInMillis: () => 60_0
 async function put(key: string, body: Buffer): Promise<{ etag: string; imageId: string; event: S3Event }> {
   const { ETag } = await s3.send(new PutObjectCommand({ Bucket: names.uploadBucket, Key: key, Body: body }));
   const etag = (ETag ?? '').replace(/"/g, '');
-  const event = {
-    Records: [{
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      eventName: 'ObjectCreated:Put',
-      eventTime: new Date().toISOString(),
-      s3: { bucket: { name: names.uploadBucket }, object: { key: encodeS3EventKey(key), eTag: etag, size: body.length } },
-    }],
-  } as unknown as S3Event;
+  const event = objectCreatedEvent({ bucket: names.uploadBucket, key, eTag: etag, size: body.length });
   return { etag, event, imageId: deriveImageId({ bucket: names.uploadBucket, key, etag }) };
 }
 

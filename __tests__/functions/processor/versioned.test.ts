@@ -141,10 +141,11 @@ describe.each(CASES)('$name', ({ versioned, unavailable, start }) => {
     const body = await photoJpeg(width, 200, { seed: width });
     const answer = await s3.send(new PutObjectCommand({ Bucket: names.uploadBucket, Key: key, Body: body, ContentType: 'image/jpeg' }));
     if (versioned) expect(answer.VersionId).toEqual(expect.any(String));
-    const write = { bucket: names.uploadBucket, key, etag: answer.ETag, versionId: answer.VersionId, size: body.length };
     const etag = (answer.ETag ?? '').replace(/"/g, '');
-    const upload: Upload = { ...write, etag, imageId: deriveImageId({ ...write, etag }), bytes: body.length };
-    return { upload, event: objectCreatedEvent(write), width };
+    const source = { bucket: names.uploadBucket, key, etag, versionId: answer.VersionId };
+    const upload: Upload = { ...source, imageId: deriveImageId(source), bytes: body.length };
+    const event = objectCreatedEvent({ bucket: names.uploadBucket, key, eTag: etag, versionId: answer.VersionId, size: body.length });
+    return { upload, event, width };
   }
 
   async function deliver(...events: S3Event[]) {
