@@ -5,6 +5,8 @@
  * Anything not listed here that fails to apply, or changes in the second plan, fails the rehearsal.
  */
 
+import { STACK_OUTPUTS } from '../lib/stack-outputs';
+
 /** Resource types moto does not implement: every one in the stack is left out, with whatever references it. */
 export const UNSUPPORTED_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   aws_cloudfront_cache_policy: 'moto 5.2.1 has no CloudFront cache policy API (CreateCachePolicy answers 404)',
@@ -29,7 +31,7 @@ export const UNSTORED_ATTRIBUTES: Readonly<Record<string, Readonly<Record<string
  * commands run; nothing is ever served from it (`.invalid` is a reserved, never-resolving top-level domain).
  */
 export const STAND_IN_OUTPUTS: Readonly<Record<string, { readonly value: string; readonly reason: string }>> = {
-  cloudfront_distribution: {
+  [STACK_OUTPUTS.distributionDomain]: {
     value: 'cdn.rehearsal.invalid',
     reason: 'the CloudFront distribution is left out (it needs the cache policy, response headers policy and function)',
   },

@@ -23,11 +23,13 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildApp } from '../main';
 import { IMAGE_ID_ATTRIBUTE, STATUS_INDEX } from '../lib/metadata';
 import { stackName } from '../lib/naming';
+import { STACK_OUTPUTS } from '../lib/stack-outputs';
 import { photoJpeg } from '../fixtures/images';
 import { Terraform, findTerraform, runTerraform } from '../plan-review/terraform';
 import { ConfigError } from '../stacks/settings';
 import { NO_LAMBDA_RUNTIME, STAND_IN_OUTPUTS, UNSTORED_ATTRIBUTES, UNSUPPORTED_RESOURCE_TYPES } from './emulator-gaps';
 import { MotoServer, findMotoServer, startMotoServer } from './moto-server';
+import { findProviderMirror } from './provider-mirror';
 import { LeftOut, StackJson, addresses, leaveOut } from './stack-graph';
 
 /** The environment rehearsed: the cheapest profile, and the one meant to be thrown away. */
@@ -103,16 +105,6 @@ function changedAttributes(change: Record<string, any>): string[] {
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...names].filter((name) => JSON.stringify(before[name]) !== JSON.stringify(after[name])
     || (unknown[name] === true && before[name] !== undefined)).sort();
-}
-
-/**
- * The folder holding a `registry.terraform.io` provider mirror, searched for as .ci/run does (four levels below
- * the root), so a machine like CI's needs no setting; undefined when there is none (Terraform then downloads).
- */
-function findProviderMirror(): string | undefined {
-  const run = spawnSync('find', ['/', '-maxdepth', '4', '-type', 'd', '-name', 'registry.terraform.io'], { encoding: 'utf8', timeout: 30_000 });
-  const found = (run.stdout ?? '').split('\n').find((line) => line && fs.existsSync(path.join(line, 'hashicorp', 'aws')));
-  return found ? path.dirname(found) : undefined;
 }
 
 async function rehearse(scratch: string): Promise<void> {
@@ -253,8 +245,8 @@ async function commandLine(terraform: Terraform, dir: string, endpoint: string, 
   if (upload.code !== 0) throw new RehearsalFailure(`imgopt upload exited ${upload.code}: ${upload.stderr.trim()}`);
   const [result] = JSON.parse(upload.stdout) as Array<{ image_id: string; bucket: string; key: string; status: string }>;
   detail(`uploaded s3://${result.bucket}/${result.key}: image ${result.image_id}, ${result.status}`);
-  if (result.bucket !== outputs.upload_bucket?.value) {
-    throw new RehearsalFailure(`imgopt uploaded to ${result.bucket}, not the stack's upload bucket ${outputs.upload_bucket?.value}`);
+  if (result.bucket !== outputs[STACK_OUTPUTS.uploadBucket]?.value) {
+    throw new RehearsalFailure(`imgopt uploaded to ${result.bucket}, not the stack's upload bucket ${outputs[STACK_OUTPUTS.uploadBucket]?.value}`);
   }
 
   const clientConfig = { region: REGION, endpoint, forcePathStyle: true, credentials: { accessKeyId: 'rehearsal', secretAccessKey: 'rehearsal' } };
@@ -274,12 +266,12 @@ async function commandLine(terraform: Terraform, dir: string, endpoint: string, 
 
     const notification = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: result.bucket }));
     const lambdaTargets = (notification.LambdaFunctionConfigurations ?? []).map((config) => config.LambdaFunctionArn);
-    if (!lambdaTargets.includes(outputs.lambda_function_arn?.value)) {
-      throw new RehearsalFailure(`the upload bucket does not notify ${outputs.lambda_function_arn?.value} (it notifies ${lambdaTargets.join(', ') || 'nothing'})`);
+    if (!lambdaTargets.includes(outputs[STACK_OUTPUTS.functionArn]?.value)) {
+      throw new RehearsalFailure(`the upload bucket does not notify ${outputs[STACK_OUTPUTS.functionArn]?.value} (it notifies ${lambdaTargets.join(', ') || 'nothing'})`);
     }
-    detail(`the bucket sends ObjectCreated events to ${outputs.lambda_function_arn?.value}`);
+    detail(`the bucket sends ObjectCreated events to ${outputs[STACK_OUTPUTS.functionArn]?.value}`);
 
-    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: outputs.dynamodb_table?.value }));
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: outputs[STACK_OUTPUTS.table]?.value }));
     const hashKey = Table?.KeySchema?.find((key) => key.KeyType === 'HASH')?.AttributeName;
     const index = Table?.GlobalSecondaryIndexes?.find((gsi) => gsi.IndexName === STATUS_INDEX.name);
     if (hashKey !== IMAGE_ID_ATTRIBUTE || !index) {
