@@ -68,22 +68,19 @@ export const MAX_SUFFIX_LENGTH = 20;
 export const MAX_PREFIX_LENGTH = 40;
 
 export function suffixProblems(suffix: string): string[] {
-  if (!SUFFIX.test(suffix) || suffix.includes('--')) {
-    return [expected('environment suffix', 'lower-case letters, digits and single hyphens, starting and ending with a letter or digit', suffix)];
-  }
-  if (suffix.length > MAX_SUFFIX_LENGTH) {
-    return [expected('environment suffix', `at most ${MAX_SUFFIX_LENGTH} characters`, suffix, `${suffix.length} characters`)];
-  }
-  return [];
+  return labelProblems('environment suffix', suffix, SUFFIX, 'starting and ending with a letter or digit', MAX_SUFFIX_LENGTH);
 }
 
 export function prefixProblems(prefix: string): string[] {
-  if (!PREFIX.test(prefix) || prefix.includes('--')) {
-    return [expected('name prefix', 'lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit', prefix)];
+  return labelProblems('name prefix', prefix, PREFIX, 'starting with a letter and ending with a letter or digit', MAX_PREFIX_LENGTH);
+}
+
+/** A part of every resource name: lower-case letters, digits and single hyphens, within a length. */
+function labelProblems(parameter: string, value: string, pattern: RegExp, ends: string, maxLength: number): string[] {
+  if (!pattern.test(value) || value.includes('--')) {
+    return [expected(parameter, `lower-case letters, digits and single hyphens, ${ends}`, value)];
   }
-  if (prefix.length > MAX_PREFIX_LENGTH) {
-    return [expected('name prefix', `at most ${MAX_PREFIX_LENGTH} characters`, prefix, `${prefix.length} characters`)];
-  }
+  if (value.length > maxLength) return [expected(parameter, `at most ${maxLength} characters`, value, `${value.length} characters`)];
   return [];
 }
 

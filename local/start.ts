@@ -11,6 +11,7 @@ import type { S3Event } from 'aws-lambda';
 import { formatBytes } from '../cli/format';
 import { decodeS3Key } from '../functions/processor/event';
 import { envName, envSetting } from '../lib/env';
+import { expected } from '../lib/problems';
 import { LOCAL_CREDENTIALS } from './servers';
 import { DEFAULT_EDGE_PORT, Runtime, RuntimeActivity, RuntimeError, startRuntime } from './runtime';
 
@@ -71,7 +72,7 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'he
     if (raw === undefined || raw === '') return undefined;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new UsageError(`--${option} (or ${envName(variable)}) must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+      throw new UsageError(expected(`--${option} (or ${envName(variable)})`, `a whole number from ${min} to ${max}`, raw));
     }
     return value;
   };
