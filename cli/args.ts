@@ -12,7 +12,7 @@ const VERSION = (require('../package.json') as { version: string }).version;
 
 type OptionSpec = { readonly type: 'string' | 'boolean'; readonly short?: string };
 
-export const COMMANDS = ['upload', 'fetch', 'status', 'replay', 'report'] as const;
+export const COMMANDS = ['upload', 'fetch', 'status', 'html', 'replay', 'report'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Options every command takes. */
@@ -93,6 +93,25 @@ Options:
     help: `Shows the metadata item of one image: status (PROCESSING, COMPLETED, FAILED), the upload it came from, the
 original's format and size, every variant with its URL, the bytes saved, the processing time and attempts, and the
 reason when it FAILED. With --json, the item as stored.`,
+  },
+  html: {
+    usage: 'html <image_id>',
+    summary: 'print the responsive <picture> markup for an image, with the CDN URLs',
+    positionals: { min: 1, max: 1, name: 'image_id' },
+    options: {
+      alt: { type: 'string' },
+      negotiated: { type: 'boolean' },
+    },
+    help: `Prints the HTML that shows a COMPLETED image responsively (the same markup the local console copies):
+a <picture> with one <source type srcset sizes> per modern format (AVIF, WebP) and an <img> in JPEG (PNG where
+the image has transparency), with explicit CDN URLs, width and height attributes (no layout shift) and the blur
+placeholder as the image's background until it loads. The cropped thumbnail is left out of srcset. Locally the
+URLs are the local edge's; with --env, the deployed CloudFront distribution's.
+
+Options:
+  --alt <text>    the image's alt text (default: empty; describe what the image shows)
+  --negotiated    one <img srcset sizes> with the negotiated URLs (/images/<id>/<variant>) instead: the CDN
+                  picks the format from the browser's Accept header`,
   },
   replay: {
     usage: 'replay',

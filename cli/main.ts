@@ -18,6 +18,7 @@ const COMMANDS: Record<CommandName, () => Command> = {
   upload: () => (require('./commands/upload') as typeof import('./commands/upload')).upload,
   fetch: () => (require('./commands/fetch') as typeof import('./commands/fetch')).fetchImage,
   status: () => (require('./commands/status') as typeof import('./commands/status')).status,
+  html: () => (require('./commands/html') as typeof import('./commands/html')).html,
   replay: () => (require('./commands/replay') as typeof import('./commands/replay')).replay,
   report: () => (require('./commands/report') as typeof import('./commands/report')).report,
   /* eslint-enable @typescript-eslint/no-require-imports */

@@ -62,7 +62,11 @@ function localTarget(dataDirOption: string | undefined): LocalTarget {
     throw new UserError(`the local runtime is not running: start it with npm start${dataDirOption ? ` -- --data-dir ${dataDirOption}` : ''}`);
   }
   if (info.state !== 'ready') throw new UserError('the local runtime is still starting: try again in a moment');
-  const runtime = info as ReadyRuntimeInfo;
+  return localTargetFor(info as ReadyRuntimeInfo);
+}
+
+/** The local runtime as a target, from what it wrote to runtime.json (the console uses its own runtime's). */
+export function localTargetFor(runtime: ReadyRuntimeInfo): LocalTarget {
   const s3 = new S3Client(localClientConfig(runtime.s3Endpoint));
   const dynamodbClient = new DynamoDBClient(localClientConfig(runtime.dynamodbEndpoint));
   const lambda = new LambdaClient({ endpoint: runtime.lambdaEndpoint, region: runtime.region, credentials: LOCAL_CREDENTIALS });

@@ -207,8 +207,6 @@ function solve3(a: number[][], b: number[]): number[] {
 class Blur {
   private readonly temp: Float32Array;
   private readonly state: Float32Array[];
-  private readonly sums = new Float32Array(4);
-  private readonly block = new Float32Array(12);
   private readonly prev = new Float32Array(3);
   private readonly prev2 = new Float32Array(3);
 
@@ -243,58 +241,86 @@ class Blur {
 
   private row(input: Float32Array, offset: number, width: number, out: Float32Array): void {
     const { radius: N, mulIn, mulPrev, mulPrev2 } = GAUSS;
-    const { prev, prev2, sums, block } = this;
+    const { prev, prev2 } = this;
     prev.fill(0);
     prev2.fill(0);
     let n = -N + 1;
     const firstAligned = Math.ceil((N + 1) / 4) * 4;
     for (; n < Math.min(firstAligned, width); n++) this.single(input, offset, width, n, out);
+    // Four outputs per step, each filter (1, 3, 5) unrolled: i* weigh the input sums, p* and q* the previous two outputs.
+    const [i10, i11, i12, i13] = mulIn[0];
+    const [p10, p11, p12, p13] = mulPrev[0];
+    const [q10, q11, q12, q13] = mulPrev2[0];
+    let P1 = prev[0], Q1 = prev2[0];
+    const [i30, i31, i32, i33] = mulIn[1];
+    const [p30, p31, p32, p33] = mulPrev[1];
+    const [q30, q31, q32, q33] = mulPrev2[1];
+    let P3 = prev[1], Q3 = prev2[1];
+    const [i50, i51, i52, i53] = mulIn[2];
+    const [p50, p51, p52, p53] = mulPrev[2];
+    const [q50, q51, q52, q53] = mulPrev2[2];
+    let P5 = prev[2], Q5 = prev2[2];
     for (; n < width - N + 1 - 3; n += 4) {
-      for (let j = 0; j < 4; j++) sums[j] = f32(input[offset + n + j - N - 1] + input[offset + n + j + N - 1]);
-      for (let k = 0; k < 3; k++) {
-        const mi = mulIn[k];
-        const mp = mulPrev[k];
-        const mp2 = mulPrev2[k];
-        const p = prev[k];
-        const p2 = prev2[k];
-        for (let j = 0; j < 4; j++) {
-          let o = f32(sums[0] * mi[j]);
-          for (let t = 1; t <= j; t++) o = fma(mi[j - t], sums[t], o);
-          o = fma(mp2[j], p2, o);
-          block[k * 4 + j] = fma(mp[j], p, o);
-        }
-        prev2[k] = block[k * 4 + 2];
-        prev[k] = block[k * 4 + 3];
-      }
-      for (let j = 0; j < 4; j++) out[offset + n + j] = f32(block[j] + f32(block[4 + j] + block[8 + j]));
+      const base = offset + n;
+      const s0 = f32(input[base + 0 - N - 1] + input[base + 0 + N - 1]);
+      const s1 = f32(input[base + 1 - N - 1] + input[base + 1 + N - 1]);
+      const s2 = f32(input[base + 2 - N - 1] + input[base + 2 + N - 1]);
+      const s3 = f32(input[base + 3 - N - 1] + input[base + 3 + N - 1]);
+      const a1 = fma(p10, P1, fma(q10, Q1, f32(s0 * i10)));
+      const b1 = fma(p11, P1, fma(q11, Q1, fma(i10, s1, f32(s0 * i11))));
+      const c1 = fma(p12, P1, fma(q12, Q1, fma(i10, s2, fma(i11, s1, f32(s0 * i12)))));
+      const d1 = fma(p13, P1, fma(q13, Q1, fma(i10, s3, fma(i11, s2, fma(i12, s1, f32(s0 * i13))))));
+      Q1 = c1;
+      P1 = d1;
+      const a3 = fma(p30, P3, fma(q30, Q3, f32(s0 * i30)));
+      const b3 = fma(p31, P3, fma(q31, Q3, fma(i30, s1, f32(s0 * i31))));
+      const c3 = fma(p32, P3, fma(q32, Q3, fma(i30, s2, fma(i31, s1, f32(s0 * i32)))));
+      const d3 = fma(p33, P3, fma(q33, Q3, fma(i30, s3, fma(i31, s2, fma(i32, s1, f32(s0 * i33))))));
+      Q3 = c3;
+      P3 = d3;
+      const a5 = fma(p50, P5, fma(q50, Q5, f32(s0 * i50)));
+      const b5 = fma(p51, P5, fma(q51, Q5, fma(i50, s1, f32(s0 * i51))));
+      const c5 = fma(p52, P5, fma(q52, Q5, fma(i50, s2, fma(i51, s1, f32(s0 * i52)))));
+      const d5 = fma(p53, P5, fma(q53, Q5, fma(i50, s3, fma(i51, s2, fma(i52, s1, f32(s0 * i53))))));
+      Q5 = c5;
+      P5 = d5;
+      out[base + 0] = f32(a1 + f32(a3 + a5));
+      out[base + 1] = f32(b1 + f32(b3 + b5));
+      out[base + 2] = f32(c1 + f32(c3 + c5));
+      out[base + 3] = f32(d1 + f32(d3 + d5));
     }
+    prev[0] = P1; prev[1] = P3; prev[2] = P5;
+    prev2[0] = Q1; prev2[1] = Q3; prev2[2] = Q5;
     for (; n < width; n++) this.single(input, offset, width, n, out);
   }
 
   /** The vertical pass: every column at once, row by row, so memory is read in order. */
   private columns(input: Float32Array, width: number, height: number, out: Float32Array): void {
-    const { radius: N, n2, d1 } = GAUSS;
-    const [n21, n23, n25] = n2;
-    const [d11, d13, d15] = d1;
-    const [a1, a3, a5, b1, b3, b5] = this.state;
+    const N = GAUSS.radius;
     for (const state of this.state) state.fill(0, 0, width);
     for (let n = -N + 1; n < height; n++) {
       const top = n - N - 1;
       const bottom = n + N - 1;
-      const topRow = top >= 0 ? top * width : -1;
-      const bottomRow = bottom < height ? bottom * width : -1;
-      const outRow = n * width;
-      for (let x = 0; x < width; x++) {
-        const sum = topRow >= 0
-          ? (bottomRow >= 0 ? f32(input[topRow + x] + input[bottomRow + x]) : input[topRow + x])
-          : (bottomRow >= 0 ? input[bottomRow + x] : 0);
-        const o1 = fma(n21, sum, f32(-d11 * a1[x] - b1[x]));
-        const o3 = fma(n23, sum, f32(-d13 * a3[x] - b3[x]));
-        const o5 = fma(n25, sum, f32(-d15 * a5[x] - b5[x]));
-        b1[x] = a1[x]; b3[x] = a3[x]; b5[x] = a5[x];
-        a1[x] = o1; a3[x] = o3; a5[x] = o5;
-        if (n >= 0) out[outRow + x] = f32(o1 + f32(o3 + o5));
-      }
+      // Rows outside the image are zero: near the top only the lower row adds in, near the bottom only the upper.
+      this.columnStep(input, top >= 0 ? top * width : -1, bottom < height ? bottom * width : -1, width, n >= 0 ? out : undefined, n * width);
+    }
+  }
+
+  private columnStep(input: Float32Array, topRow: number, bottomRow: number, width: number, out: Float32Array | undefined, outRow: number): void {
+    const { n2, d1 } = GAUSS;
+    const n21 = n2[0], n23 = n2[1], n25 = n2[2];
+    const d11 = d1[0], d13 = d1[1], d15 = d1[2];
+    const [a1, a3, a5, b1, b3, b5] = this.state;
+    for (let x = 0; x < width; x++) {
+      const sum = topRow < 0 ? (bottomRow < 0 ? 0 : input[bottomRow + x])
+        : bottomRow < 0 ? input[topRow + x] : f32(input[topRow + x] + input[bottomRow + x]);
+      const y1 = a1[x], y3 = a3[x], y5 = a5[x];
+      const o1 = fma(n21, sum, f32(-d11 * y1 - b1[x]));
+      const o3 = fma(n23, sum, f32(-d13 * y3 - b3[x]));
+      const o5 = fma(n25, sum, f32(-d15 * y5 - b5[x]));
+      b1[x] = y1; b3[x] = y3; b5[x] = y5;
+      a1[x] = o1; a3[x] = o3; a5[x] = o5;
+      if (out !== undefined) out[outRow + x] = f32(o1 + f32(o3 + o5));
     }
   }
 }

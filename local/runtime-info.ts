@@ -32,6 +32,8 @@ export interface RuntimeInfo {
   /** The Lambda Invoke API of the local function (what `imgopt replay` invokes). */
   readonly lambdaEndpoint?: string;
   readonly edgeUrl?: string;
+  /** The console's page (local/console/), when this runtime serves one. */
+  readonly consoleUrl?: string;
   readonly uploadBucket?: string;
   readonly outputBuckets?: Readonly<Record<string, string>>;
   readonly table?: string;
@@ -41,7 +43,7 @@ export interface RuntimeInfo {
   readonly logFile?: string;
 }
 
-export type ReadyRuntimeInfo = Required<RuntimeInfo> & { readonly state: 'ready' };
+export type ReadyRuntimeInfo = Required<Omit<RuntimeInfo, 'consoleUrl'>> & Pick<RuntimeInfo, 'consoleUrl'> & { readonly state: 'ready' };
 
 export function runtimeInfoPath(dataDir: string): string {
   return path.join(dataDir, 'runtime.json');

@@ -77,7 +77,7 @@ describe('imgopt user mistakes', () => {
       imgopt(['status']),
       imgopt(['report', 'everything']),
     ]);
-    expectOneLineError(command, /unknown command "uplaod" \(commands: upload, fetch, status, replay, report/, 2);
+    expectOneLineError(command, /unknown command "uplaod" \(commands: upload, fetch, status, html, replay, report/, 2);
     expectOneLineError(option, /unknown option '--bogus' for upload \(see imgopt upload --help\)/, 2);
     expectOneLineError(missing, /status needs an image id/, 2);
     expectOneLineError(extra, /report takes no arguments/, 2);
@@ -96,12 +96,14 @@ describe('imgopt user mistakes', () => {
   });
 
   test('fails on a malformed image id, format or number', async () => {
-    const [id, format, limit] = await Promise.all([
+    const [id, htmlId, format, limit] = await Promise.all([
       imgopt(['status', 'photo.jpg']),
+      imgopt(['html', 'photo.jpg']),
       imgopt(['fetch', IMAGE_ID, '--format', 'bmp']),
       imgopt(['report', '--limit', '0']),
     ]);
     expectOneLineError(id, /Expected 24 hexadecimal characters, as upload prints for image id but received "photo\.jpg"/, 2);
+    expectOneLineError(htmlId, /Expected 24 hexadecimal characters, as upload prints for image id but received "photo\.jpg"/, 2);
     expectOneLineError(format, /Expected one of avif, webp, jpeg, png for --format but received "bmp"/, 2);
     expectOneLineError(limit, /Expected a whole number from 1 to 1000 for --limit but received "0"/, 2);
   });
