@@ -1,11 +1,12 @@
 /**
  * The CDKTF app: one stack per environment, `image-optimization-<suffix>`.
  *
- * dev, staging and prod are always synthesized; `ENVIRONMENT_SUFFIX=pr3515` adds a preview stack with the preview
+ * dev, staging and prod are always synthesized; `IMAGE_OPT_PREVIEW_SUFFIX=pr3515` adds a preview stack with the preview
  * profile. Deployment-wide options (name prefix, region, state bucket, offline mode) come from environment
  * variables: see `deploymentFromEnv` in stacks/settings.ts and the README's configuration reference.
  */
 import { App } from 'cdktf';
+import { envSetting } from './lib/env';
 import { stackName } from './lib/naming';
 import { ImageOptimizationStack } from './stacks/image-optimization-stack';
 import {
@@ -47,7 +48,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentProfile>> = {
   },
 };
 
-/** Profile of an ad-hoc preview environment (`ENVIRONMENT_SUFFIX=pr3515`): short-lived and easy to destroy. */
+/** Profile of an ad-hoc preview environment (`IMAGE_OPT_PREVIEW_SUFFIX=pr3515`): short-lived and easy to destroy. */
 export const PREVIEW_PROFILE: EnvironmentProfile = {
   ...ENVIRONMENTS.dev,
   logRetentionDays: 7,
@@ -59,7 +60,7 @@ export const PREVIEW_PROFILE: EnvironmentProfile = {
 export function environmentSettings(env: NodeJS.ProcessEnv): EnvironmentSettings[] {
   const deployment: DeploymentOptions = deploymentFromEnv(env);
   const profiles: [string, EnvironmentProfile][] = Object.entries(ENVIRONMENTS);
-  const extra = env.ENVIRONMENT_SUFFIX?.trim();
+  const extra = envSetting(env, 'PREVIEW_SUFFIX')?.trim();
   if (extra && !(extra in ENVIRONMENTS)) profiles.push([extra, PREVIEW_PROFILE]);
 
   const settings = profiles.map(([suffix, profile]) => buildSettings(suffix, profile, deployment));

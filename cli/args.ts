@@ -3,11 +3,16 @@
  * (with every mistake reported as a UserError naming the command's help).
  */
 import { parseArgs } from 'node:util';
-import { UserError } from './errors';
+import { envSetting } from '../lib/env';
+import { expected } from '../lib/problems';
+import { EXIT, UsageError } from './errors';
+
+/** The package's version, for `imgopt --version`. */
+const VERSION = (require('../package.json') as { version: string }).version;
 
 type OptionSpec = { readonly type: 'string' | 'boolean'; readonly short?: string };
 
-export const COMMANDS = ['upload', 'fetch', 'status', 'replay', 'report'] as const;
+export const COMMANDS = ['upload', 'fetch', 'status', 'html', 'replay', 'report'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Options every command takes. */
@@ -32,8 +37,8 @@ const TARGET_HELP = `Where:
   (default)              the local runtime (npm start), found through <data folder>/runtime.json
   --env <suffix>         a deployed environment (dev, staging, prod, pr3515...), from its stack outputs:
                          \`terraform output -json\` in cdktf.out/stacks/image-optimization-<suffix>
-  --outputs-file <file>  ...or the file \`cdktf deploy --outputs-file <file>\` wrote [IMGOPT_OUTPUTS_FILE]
-  --data-dir <dir>       the local runtime's data folder [IMGOPT_DATA_DIR] (default: .local-data/)
+  --outputs-file <file>  ...or the file \`cdktf deploy --outputs-file <file>\` wrote [IMAGE_OPT_OUTPUTS_FILE]
+  --data-dir <dir>       the local runtime's data folder [IMAGE_OPT_DATA_DIR] (default: .local-data/)
   --json                 print JSON for scripts instead of text
   -h, --help             this help`;
 
@@ -56,7 +61,8 @@ Options:
   --timeout <seconds>  how long to wait for processing (default: 120)
   --no-wait            upload and print the image ids without waiting
 
-Exit code: 0 when every image is COMPLETED, 2 when one FAILED, went to the failure queue or timed out, 1 on a mistake.`,
+Exit code: ${EXIT.ok} when every image is COMPLETED, ${EXIT.incomplete} when one FAILED, went to the failure queue or timed out,
+${EXIT.error} when a file is missing or the target unreachable, ${EXIT.usage} on a mistake in the command line.`,
   },
   fetch: {
     usage: 'fetch <image_id>',
@@ -87,6 +93,25 @@ Options:
     help: `Shows the metadata item of one image: status (PROCESSING, COMPLETED, FAILED), the upload it came from, the
 original's format and size, every variant with its URL, the bytes saved, the processing time and attempts, and the
 reason when it FAILED. With --json, the item as stored.`,
+  },
+  html: {
+    usage: 'html <image_id>',
+    summary: 'print the responsive <picture> markup for an image, with the CDN URLs',
+    positionals: { min: 1, max: 1, name: 'image_id' },
+    options: {
+      alt: { type: 'string' },
+      negotiated: { type: 'boolean' },
+    },
+    help: `Prints the HTML that shows a COMPLETED image responsively (the same markup the local console copies):
+a <picture> with one <source type srcset sizes> per modern format (AVIF, WebP) and an <img> in JPEG (PNG where
+the image has transparency), with explicit CDN URLs, width and height attributes (no layout shift) and the blur
+placeholder as the image's background until it loads. The cropped thumbnail is left out of srcset. Locally the
+URLs are the local edge's; with --env, the deployed CloudFront distribution's.
+
+Options:
+  --alt <text>    the image's alt text (default: empty; describe what the image shows)
+  --negotiated    one <img srcset sizes> with the negotiated URLs (/images/<id>/<variant>) instead: the CDN
+                  picks the format from the browser's Accept header`,
   },
   replay: {
     usage: 'replay',
@@ -131,7 +156,12 @@ ${COMMANDS.map((name) => `  ${COMMAND_SPECS[name].usage.padEnd(30)} ${COMMAND_SP
 
 ${TARGET_HELP}
 
-Start the local runtime first with \`npm start\`. \`imgopt <command> --help\` shows a command's options.`;
+Exit codes: ${EXIT.ok} done; ${EXIT.error} a missing file or image, or the runtime or environment unreachable;
+${EXIT.usage} a mistake in the command line (unknown command or option, malformed argument); ${EXIT.incomplete} some images did not
+end COMPLETED (upload: FAILED, on the failure queue or timed out).
+
+Start the local runtime first with \`npm start\`. \`imgopt <command> --help\` shows a command's options.
+\`imgopt --version\` prints the version.`;
 
 export function commandHelp(name: CommandName): string {
   const spec = COMMAND_SPECS[name];
@@ -165,7 +195,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (argv.length === 0 || (first === -1 && argv.some((arg) => arg === '--help' || arg === '-h'))) {
     return { kind: 'help', text: MAIN_HELP };
   }
-  if (first === -1) throw new UserError(`no command given (commands: ${COMMANDS.join(', ')}; see imgopt --help)`);
+  if (first === -1 && argv.some((arg) => arg === '--version' || arg === '-V')) return { kind: 'help', text: VERSION };
+  if (first === -1) throw new UsageError(`no command given (commands: ${COMMANDS.join(', ')}; see imgopt --help)`);
   const name = argv[first];
   if (name === 'help') {
     const topic = argv[first + 1];
@@ -187,15 +218,15 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     }));
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UserError(`${message.charAt(0).toLowerCase()}${message.slice(1)} for ${name} (see imgopt ${name} --help)`);
+    throw new UsageError(`${message.charAt(0).toLowerCase()}${message.slice(1)} for ${name} (see imgopt ${name} --help)`);
   }
   if (values.help) return { kind: 'help', text: commandHelp(name) };
   const { min, max } = spec.positionals;
   if (positionals.length < min) {
-    throw new UserError(`${name} needs ${spec.positionals.name === 'image_id' ? 'an image id' : `one or more ${spec.positionals.name}`} (usage: imgopt ${spec.usage})`);
+    throw new UsageError(`${name} needs ${spec.positionals.name === 'image_id' ? 'an image id' : `one or more ${spec.positionals.name}`} (usage: imgopt ${spec.usage})`);
   }
   if (positionals.length > max) {
-    throw new UserError(`${name} takes ${max === 0 ? 'no arguments' : `${max} argument`}, got ${positionals.map((p) => JSON.stringify(p)).join(' ')} (usage: imgopt ${spec.usage})`);
+    throw new UsageError(`${name} takes ${max === 0 ? 'no arguments' : `${max} argument`}, got ${positionals.map((p) => JSON.stringify(p)).join(' ')} (usage: imgopt ${spec.usage})`);
   }
   return {
     kind: 'command',
@@ -206,7 +237,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       help: false,
       global: {
         env: values.env as string | undefined,
-        outputsFile: (values['outputs-file'] as string | undefined) ?? (env.IMGOPT_OUTPUTS_FILE || undefined),
+        outputsFile: (values['outputs-file'] as string | undefined) ?? (envSetting(env, 'OUTPUTS_FILE') || undefined),
         dataDir: values['data-dir'] as string | undefined,
         json: values.json === true,
       },
@@ -225,8 +256,8 @@ function commandIndex(argv: readonly string[]): number {
   return -1;
 }
 
-function unknownCommand(name: string): UserError {
-  return new UserError(`unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.join(', ')}; see imgopt --help)`);
+function unknownCommand(name: string): UsageError {
+  return new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.join(', ')}; see imgopt --help)`);
 }
 
 /** A whole number option within bounds, or the default. */
@@ -235,7 +266,7 @@ export function integerOption(options: ParsedCommand['options'], name: string, f
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (typeof raw !== 'string' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UserError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    throw new UsageError(expected(`--${name}`, `a whole number from ${min} to ${max}`, raw));
   }
   return value;
 }

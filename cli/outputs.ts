@@ -7,25 +7,25 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stackName, suffixProblems } from '../lib/naming';
-import { PROJECT_ROOT } from '../local/runtime-info';
+import { PROJECT_ROOT } from '../lib/project-root';
+import { STACK_OUTPUTS, StackOutputName } from '../lib/stack-outputs';
 import { terraformBinary } from '../lib/terraform-binary';
-import { UserError } from './errors';
+import { UsageError, UserError } from './errors';
 
-export interface StackOutputs {
-  readonly upload_bucket: string;
-  readonly cloudfront_distribution: string;
-  readonly dynamodb_table: string;
-  readonly lambda_function: string;
-  readonly lambda_function_arn?: string;
-  readonly failure_queue_url: string;
-  readonly [name: string]: string | undefined;
-}
+/** What the command line needs of a deployment; the function's ARN, when there, names the region. */
+const REQUIRED = [
+  STACK_OUTPUTS.uploadBucket,
+  STACK_OUTPUTS.distributionDomain,
+  STACK_OUTPUTS.table,
+  STACK_OUTPUTS.functionName,
+  STACK_OUTPUTS.failureQueueUrl,
+] as const;
 
-const REQUIRED = ['upload_bucket', 'cloudfront_distribution', 'dynamodb_table', 'lambda_function', 'failure_queue_url'] as const;
+export type StackOutputs = Readonly<Record<(typeof REQUIRED)[number], string>> & Readonly<Partial<Record<StackOutputName, string>>>;
 
 export function readStackOutputs(suffix: string, outputsFile?: string): StackOutputs {
   const problems = suffixProblems(suffix);
-  if (problems.length > 0) throw new UserError(problems[0]);
+  if (problems.length > 0) throw new UsageError(problems[0]);
   const stack = stackName(suffix);
   const raw = outputsFile ? fromOutputsFile(outputsFile, stack) : fromTerraform(suffix, stack);
   const outputs: Record<string, string> = {};

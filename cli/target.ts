@@ -13,6 +13,7 @@ import { LOCAL_CREDENTIALS, localClientConfig } from '../local/servers';
 import type { GlobalOptions } from './args';
 import { UserError } from './errors';
 import { readStackOutputs } from './outputs';
+import { STACK_OUTPUTS } from '../lib/stack-outputs';
 
 interface TargetBase {
   /** For messages: "the local runtime" or "environment prod". */
@@ -61,7 +62,11 @@ function localTarget(dataDirOption: string | undefined): LocalTarget {
     throw new UserError(`the local runtime is not running: start it with npm start${dataDirOption ? ` -- --data-dir ${dataDirOption}` : ''}`);
   }
   if (info.state !== 'ready') throw new UserError('the local runtime is still starting: try again in a moment');
-  const runtime = info as ReadyRuntimeInfo;
+  return localTargetFor(info as ReadyRuntimeInfo);
+}
+
+/** The local runtime as a target, from what it wrote to runtime.json (the console uses its own runtime's). */
+export function localTargetFor(runtime: ReadyRuntimeInfo): LocalTarget {
   const s3 = new S3Client(localClientConfig(runtime.s3Endpoint));
   const dynamodbClient = new DynamoDBClient(localClientConfig(runtime.dynamodbEndpoint));
   const lambda = new LambdaClient({ endpoint: runtime.lambdaEndpoint, region: runtime.region, credentials: LOCAL_CREDENTIALS });
@@ -89,8 +94,8 @@ function localTarget(dataDirOption: string | undefined): LocalTarget {
 function deployedTarget(environment: string, outputsFile: string | undefined): DeployedTarget {
   const outputs = readStackOutputs(environment, outputsFile);
   // The function's ARN names the region the stack is in; the shell's AWS_REGION is the fallback.
-  const region = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):/.exec(outputs.lambda_function_arn ?? '')?.[1]
-    ?? /^https:\/\/sqs\.([a-z0-9-]+)\./.exec(outputs.failure_queue_url)?.[1]
+  const region = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):/.exec(outputs[STACK_OUTPUTS.functionArn] ?? '')?.[1]
+    ?? /^https:\/\/sqs\.([a-z0-9-]+)\./.exec(outputs[STACK_OUTPUTS.failureQueueUrl])?.[1]
     ?? process.env.AWS_REGION;
   if (!region) throw new UserError(`cannot tell the region of environment ${environment}: set AWS_REGION`);
   const s3 = new S3Client({ region });
@@ -102,11 +107,11 @@ function deployedTarget(environment: string, outputsFile: string | undefined): D
     label: `environment ${environment}`,
     environment,
     region,
-    uploadBucket: outputs.upload_bucket,
-    table: outputs.dynamodb_table,
-    cdnUrl: `https://${outputs.cloudfront_distribution.replace(/^https?:\/\//, '').replace(/\/+$/, '')}`,
-    functionName: outputs.lambda_function_arn ?? outputs.lambda_function,
-    failureQueueUrl: outputs.failure_queue_url,
+    uploadBucket: outputs[STACK_OUTPUTS.uploadBucket],
+    table: outputs[STACK_OUTPUTS.table],
+    cdnUrl: `https://${outputs[STACK_OUTPUTS.distributionDomain].replace(/^https?:\/\//, '').replace(/\/+$/, '')}`,
+    functionName: outputs[STACK_OUTPUTS.functionArn] ?? outputs[STACK_OUTPUTS.functionName],
+    failureQueueUrl: outputs[STACK_OUTPUTS.failureQueueUrl],
     s3,
     dynamodb: DynamoDBDocumentClient.from(dynamodbClient),
     lambda,

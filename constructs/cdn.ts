@@ -8,8 +8,8 @@ import { CloudfrontFunction } from '@cdktf/provider-aws/lib/cloudfront-function'
 import { CloudfrontMonitoringSubscription } from '@cdktf/provider-aws/lib/cloudfront-monitoring-subscription';
 import { CloudfrontOriginAccessControl } from '@cdktf/provider-aws/lib/cloudfront-origin-access-control';
 import { CloudfrontResponseHeadersPolicy } from '@cdktf/provider-aws/lib/cloudfront-response-headers-policy';
-import { negotiationFunctionCode, originId } from '../lib/edge-function';
-import { OUTPUT_FORMATS, OutputFormat } from '../lib/formats';
+import { fallbackFormat, negotiationFunctionCode, originId } from '../lib/edge-function';
+import { OUTPUT_FORMATS } from '../lib/formats';
 import { formatPathPattern } from '../lib/keys';
 import { VariantPreset } from '../lib/variants';
 import { OptimizedBuckets } from './optimized-buckets';
@@ -138,7 +138,7 @@ export class Cdn extends Construct {
       targetOriginId: originId(format),
     }));
     const customDomain = props.certificateArn !== undefined;
-    const fallback: OutputFormat = 'jpeg';
+    const fallback = fallbackFormat(props.preset);
 
     this.distribution = new CloudfrontDistribution(this, 'distribution', {
       enabled: true,

@@ -10,9 +10,7 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import type { ProcessorBundle } from '../packaging/bundle';
 import { FunctionConfig, functionEnvironment } from '../lib/function-environment';
-
-/** Lambda's Node.js runtime: the newest that AWS supports for new functions. */
-export const PROCESSOR_RUNTIME = 'nodejs22.x';
+import { LAMBDA_RUNTIME } from '../lib/lambda-runtime';
 
 export interface ProcessorFunctionProps {
   readonly functionName: string;
@@ -144,7 +142,7 @@ export class ProcessorFunction extends Construct {
     this.function = new LambdaFunction(this, 'function', {
       functionName: props.functionName,
       role: this.role.arn,
-      runtime: PROCESSOR_RUNTIME,
+      runtime: LAMBDA_RUNTIME,
       architectures: [props.code.architecture],
       handler: 'index.handler',
       filename: this.asset.path,

@@ -13,6 +13,7 @@ export const FAILURE_REASONS = {
   UNKNOWN_FORMAT: 'the bytes are not JPEG, PNG, WebP, GIF, AVIF or TIFF',
   TOO_MANY_PIXELS: 'the image has more pixels than the limit (decompression bomb guard)',
   TOO_MANY_FRAMES: 'the animation has more frames than the limit',
+  ANIMATION_TOO_LARGE: 'the animation is over the animation budget (frames x width x height, or the time its encodes would take)',
 } as const;
 
 export type FailureReason = keyof typeof FAILURE_REASONS;

@@ -4,6 +4,8 @@
  * An optimized object lives at `<format>/<image_id>/<variant>.<ext>` in that format's bucket, and the CDN serves it
  * at the same path (`https://<cdn>/webp/ab12cd.../640.webp`), so a CDN path and an S3 key never disagree.
  * The negotiated URL `https://<cdn>/images/<image_id>/<variant>` is rewritten at the edge to one of those paths.
+ * An animated upload's negotiated URL names the variant with `ANIMATED_SUFFIX` (`/images/<image_id>/640-anim`): the
+ * edge rewrites it to the animated WebP for a browser that takes WebP and to a still otherwise, with no lookup.
  */
 import { createHash } from 'node:crypto';
 import { OUTPUT_FORMAT_INFO, OutputFormat, isOutputFormat } from './formats';
@@ -49,9 +51,19 @@ export function explicitPath(format: OutputFormat, imageId: string, variant: str
   return `/${outputKey(format, imageId, variant)}`;
 }
 
-/** CDN path whose format the edge picks from the browser's Accept header. */
-export function negotiatedPath(imageId: string, variant: string): string {
-  return `/${NEGOTIATED_PREFIX}/${imageId}/${variant}`;
+/**
+ * Marks a negotiated variant as the animated one. The image id stays derived from the upload alone, so the choice
+ * cannot live in the id: it lives in the variant segment, which the edge function reads without any origin lookup.
+ * No preset variant may end with it (lib/variants.ts refuses such names).
+ */
+export const ANIMATED_SUFFIX = '-anim';
+
+/**
+ * CDN path whose format the edge picks from the browser's Accept header; `animated` names the animated form of the
+ * variant (animated WebP, or a still for a browser without WebP).
+ */
+export function negotiatedPath(imageId: string, variant: string, animated = false): string {
+  return `/${NEGOTIATED_PREFIX}/${imageId}/${variant}${animated ? ANIMATED_SUFFIX : ''}`;
 }
 
 /** The CDN path pattern that routes to one format's origin, e.g. `/webp/*`. */

@@ -40,6 +40,12 @@ export interface OriginalRecord {
   readonly orientation: number;
   /** Frames in the upload (1 unless animated). */
   readonly frames: number;
+  /** True when the upload is rendered as an animation (animated WebP renditions, still posters in the other formats). */
+  readonly animated?: boolean;
+  /** Total duration of one pass of the animation: the sum of its frame delays. */
+  readonly duration_ms?: number;
+  /** How many times the animation plays: 0 = forever. */
+  readonly loop?: number;
 }
 
 /** One object written for one variant in one format. */
@@ -51,7 +57,19 @@ export interface VariantRecord {
   /** Key in that format's bucket (and path on the CDN without the leading slash). */
   readonly key: string;
   readonly bytes: number;
+  /** True for an animated rendition (animated WebP); absent on stills. */
+  readonly animated?: boolean;
+  /** Frames of an animated rendition. */
+  readonly frames?: number;
+  /** The encoder quality setting used (lossy formats). */
+  readonly quality?: number;
+  /** SSIMULACRA 2 score of the rendition against the source resized to the same size (quality `target` mode). */
+  readonly score?: number;
+  /** `measured`: this rendition was scored; `predicted`: its quality was chosen on another size of the same format. */
+  readonly score_source?: ScoreSource;
 }
+
+export type ScoreSource = 'measured' | 'predicted';
 
 export interface ErrorRecord {
   /** A reason code from lib/failures.ts (FAILED items) or the transient error's name (released attempts). */

@@ -5,6 +5,7 @@
  * prod) or a preview (pr3515). Names are validated at synth time so a bad suffix fails before Terraform runs.
  */
 import { OUTPUT_FORMATS, OutputFormat } from './formats';
+import { expected } from './problems';
 
 /** The project's name: stack names and tags start with it. */
 export const PROJECT = 'image-optimization';
@@ -67,22 +68,19 @@ export const MAX_SUFFIX_LENGTH = 20;
 export const MAX_PREFIX_LENGTH = 40;
 
 export function suffixProblems(suffix: string): string[] {
-  if (!SUFFIX.test(suffix) || suffix.includes('--')) {
-    return [`Invalid environment suffix (value: ${JSON.stringify(suffix)}): use lower-case letters, digits and single hyphens, starting and ending with a letter or digit`];
-  }
-  if (suffix.length > MAX_SUFFIX_LENGTH) {
-    return [`Invalid environment suffix (value: ${JSON.stringify(suffix)}): at most ${MAX_SUFFIX_LENGTH} characters, received ${suffix.length}`];
-  }
-  return [];
+  return labelProblems('environment suffix', suffix, SUFFIX, 'starting and ending with a letter or digit', MAX_SUFFIX_LENGTH);
 }
 
 export function prefixProblems(prefix: string): string[] {
-  if (!PREFIX.test(prefix) || prefix.includes('--')) {
-    return [`Invalid name prefix (value: ${JSON.stringify(prefix)}): use lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit`];
+  return labelProblems('name prefix', prefix, PREFIX, 'starting with a letter and ending with a letter or digit', MAX_PREFIX_LENGTH);
+}
+
+/** A part of every resource name: lower-case letters, digits and single hyphens, within a length. */
+function labelProblems(parameter: string, value: string, pattern: RegExp, ends: string, maxLength: number): string[] {
+  if (!pattern.test(value) || value.includes('--')) {
+    return [expected(parameter, `lower-case letters, digits and single hyphens, ${ends}`, value)];
   }
-  if (prefix.length > MAX_PREFIX_LENGTH) {
-    return [`Invalid name prefix (value: ${JSON.stringify(prefix)}): at most ${MAX_PREFIX_LENGTH} characters, received ${prefix.length}`];
-  }
+  if (value.length > maxLength) return [expected(parameter, `at most ${maxLength} characters`, value, `${value.length} characters`)];
   return [];
 }
 
@@ -92,19 +90,19 @@ export function prefixProblems(prefix: string): string[] {
  */
 export function bucketNameProblems(name: string, what = 'bucket name'): string[] {
   const problems: string[] = [];
-  const shown = `Invalid S3 ${what} (value: ${name})`;
+  const parameter = `S3 ${what}`;
   if (name.length < 3 || name.length > 63) {
-    problems.push(`${shown}: must be 3 to 63 characters long, received ${name.length}`);
+    problems.push(expected(parameter, '3 to 63 characters', name, `${name.length} characters`));
   }
-  if (!/^[a-z0-9-]*$/.test(name)) problems.push(`${shown}: only lower-case letters, digits and hyphens are allowed`);
+  if (!/^[a-z0-9-]*$/.test(name)) problems.push(expected(parameter, 'only lower-case letters, digits and hyphens', name));
   if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) {
-    problems.push(`${shown}: must start and end with a lower-case letter or a digit`);
+    problems.push(expected(parameter, 'a lower-case letter or a digit first and last', name));
   }
   for (const reserved of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
-    if (name.startsWith(reserved)) problems.push(`${shown}: must not start with the reserved prefix ${reserved}`);
+    if (name.startsWith(reserved)) problems.push(expected(parameter, `no reserved prefix ${reserved}`, name));
   }
   for (const reserved of ['-s3alias', '--ol-s3', '--x-s3', '--table-s3']) {
-    if (name.endsWith(reserved)) problems.push(`${shown}: must not end with the reserved suffix ${reserved}`);
+    if (name.endsWith(reserved)) problems.push(expected(parameter, `no reserved suffix ${reserved}`, name));
   }
   return problems;
 }
@@ -124,7 +122,7 @@ export function namesProblems(names: ResourceNames): string[] {
   const problems = [names.uploadBucket, ...Object.values(names.outputBuckets)].flatMap((bucket) => bucketNameProblems(bucket));
   for (const [key, limit, what] of NAME_LIMITS) {
     const value = names[key] as string;
-    if (value.length > limit) problems.push(`Invalid ${what} (value: ${value}): at most ${limit} characters, received ${value.length}`);
+    if (value.length > limit) problems.push(expected(what, `at most ${limit} characters`, value, `${value.length} characters`));
   }
   return problems;
 }

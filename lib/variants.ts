@@ -6,9 +6,12 @@
  * local runtime and the command line list URLs from them.
  */
 import { OUTPUT_FORMATS, OutputFormat } from './formats';
+import { ANIMATED_SUFFIX } from './keys';
+import { expected, integerProblems, oneOfProblems } from './problems';
 
 /** How a variant is sized: `cover` crops to exactly width x height, `inside` fits within them without cropping. */
-export type Fit = 'cover' | 'inside';
+export const FITS = ['cover', 'inside'] as const;
+export type Fit = (typeof FITS)[number];
 
 export interface VariantSpec {
   /** Name used in keys and URLs (`/webp/<image_id>/<name>.webp`): lower-case letters, digits and hyphens. */
@@ -30,7 +33,8 @@ export interface VariantSpec {
  * When a lossless PNG is made in addition to a variant's formats.
  * `alpha-or-lossless`: only where the source has transparency or is itself lossless (PNG, lossless WebP, GIF).
  */
-export type PngPolicy = 'never' | 'alpha-or-lossless' | 'always';
+export const PNG_POLICIES = ['never', 'alpha-or-lossless', 'always'] as const;
+export type PngPolicy = (typeof PNG_POLICIES)[number];
 
 export interface EncoderSettings {
   readonly avif: { readonly quality: number; readonly effort: number };
@@ -39,10 +43,41 @@ export interface EncoderSettings {
   readonly png: { readonly compressionLevel: number };
 }
 
+/** The lossy formats whose encoder quality is chosen per upload in `target` mode. */
+export const TARGETED_FORMATS = ['avif', 'webp', 'jpeg'] as const;
+export type TargetedFormat = (typeof TARGETED_FORMATS)[number];
+
+/**
+ * `fixed`: every upload is encoded with `encoders` as they are. `target`: per upload and format, the processor picks
+ * the lowest encoder quality within `bounds` whose rendition scores at least `target` on SSIMULACRA 2 (100 identical,
+ * 90 visually lossless, 70 high) against the source resized to the same size (functions/processor/targeting.ts).
+ */
+export const QUALITY_MODES = ['target', 'fixed'] as const;
+export type QualityMode = (typeof QUALITY_MODES)[number];
+
+export interface QualityBounds {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface QualityPolicy {
+  readonly mode: QualityMode;
+  /** SSIMULACRA 2 score every negotiated rendition reaches in `target` mode. */
+  readonly target: number;
+  /** Encoder qualities the search may choose from, per format (1-100, inclusive). */
+  readonly bounds: Readonly<Record<TargetedFormat, QualityBounds>>;
+  /** The search measures on the largest variant at most this wide (the smallest variant if none is). */
+  readonly probeWidth: number;
+  /** AVIF effort in `target` mode, for the probes and the renditions alike (fixed mode keeps `encoders.avif.effort`). */
+  readonly avifEffort: number;
+}
+
 export interface VariantPreset {
   readonly variants: readonly VariantSpec[];
   readonly png: PngPolicy;
+  /** Encoder settings of `fixed` mode; in `target` mode their qualities are where each search starts. */
   readonly encoders: EncoderSettings;
+  readonly quality: QualityPolicy;
   /** Background that JPEG outputs are flattened onto when the source has transparency (CSS hex colour). */
   readonly background: string;
 }
@@ -81,6 +116,18 @@ export const DEFAULT_PRESET: VariantPreset = {
     jpeg: { quality: 82, mozjpeg: true },
     png: { compressionLevel: 9 },
   },
+  // `fixed` by default: `target` measures the renditions up to `probeWidth` and predicts the larger ones from the
+  // probe, and the prediction does not hold on every image. Measured (docs/benchmarks.md, "Quality target mode"): on
+  // the real photo M3 every predicted rendition scored 75.0-78.9 (at least its prediction), but on a synthetic noisy
+  // photo the 1280 px AVIF predicted at 76.1 scored 67.2 and the JPEG 63.8, and on a flat illustration the 1280 px
+  // AVIF scored 71.4. Switch an environment to `target` with the preset override (`quality: { mode: 'target' }`).
+  quality: {
+    mode: 'fixed',
+    target: 75,
+    bounds: { avif: { min: 30, max: 90 }, webp: { min: 50, max: 95 }, jpeg: { min: 50, max: 95 } },
+    probeWidth: 320,
+    avifEffort: 1,
+  },
   background: '#ffffff',
 };
 
@@ -89,11 +136,16 @@ export interface PresetOverride {
   readonly variants?: readonly VariantSpec[];
   readonly png?: PngPolicy;
   readonly encoders?: { readonly [F in keyof EncoderSettings]?: Partial<EncoderSettings[F]> };
+  readonly quality?: Partial<Omit<QualityPolicy, 'bounds'>> & {
+    readonly bounds?: { readonly [F in TargetedFormat]?: Partial<QualityBounds> };
+  };
   readonly background?: string;
 }
 
 export function overridePreset(base: VariantPreset, override: PresetOverride = {}): VariantPreset {
   const encoders = override.encoders ?? {};
+  const quality = override.quality ?? {};
+  const bounds = quality.bounds ?? {};
   return {
     variants: override.variants ?? base.variants,
     png: override.png ?? base.png,
@@ -104,10 +156,21 @@ export function overridePreset(base: VariantPreset, override: PresetOverride = {
       jpeg: { ...base.encoders.jpeg, ...encoders.jpeg },
       png: { ...base.encoders.png, ...encoders.png },
     },
+    quality: {
+      ...base.quality,
+      ...quality,
+      bounds: {
+        avif: { ...base.quality.bounds.avif, ...bounds.avif },
+        webp: { ...base.quality.bounds.webp, ...bounds.webp },
+        jpeg: { ...base.quality.bounds.jpeg, ...bounds.jpeg },
+      },
+    },
   };
 }
 
-const VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/** Longest variant name (the edge function's path pattern is sized from it). */
+export const MAX_VARIANT_NAME_LENGTH = 32;
+const VARIANT_NAME = new RegExp(`^[a-z0-9][a-z0-9-]{0,${MAX_VARIANT_NAME_LENGTH - 1}}$`);
 const MAX_DIMENSION = 8192;
 
 /** Every problem with a preset, as one message each; empty when the preset is usable. */
@@ -118,45 +181,64 @@ export function presetProblems(preset: VariantPreset): string[] {
   for (const variant of preset.variants) {
     const label = `variant ${JSON.stringify(variant.name)}`;
     if (!VARIANT_NAME.test(variant.name)) {
-      problems.push(`${label}: name must be 1-32 lower-case letters, digits or hyphens`);
+      problems.push(expected(`${label} name`, '1-32 lower-case letters, digits or hyphens', variant.name));
+    }
+    if (variant.name.endsWith(ANIMATED_SUFFIX)) {
+      problems.push(expected(`${label} name`, `a name not ending in "${ANIMATED_SUFFIX}"`, variant.name, 'it marks the animated form of a variant in negotiated URLs'));
     }
     if (seen.has(variant.name)) problems.push(`${label}: name is used twice`);
     seen.add(variant.name);
     for (const [field, value] of [['width', variant.width], ['height', variant.height]] as const) {
       if (value === undefined) continue;
-      if (!Number.isInteger(value) || value < 1 || value > MAX_DIMENSION) {
-        problems.push(`${label}: expected ${field} between 1 and ${MAX_DIMENSION} but received ${value}`);
-      }
+      problems.push(...integerProblems(`${label} ${field}`, value, 1, MAX_DIMENSION));
     }
+    problems.push(...oneOfProblems(`${label} fit`, variant.fit, FITS));
     if (variant.fit === 'cover' && variant.height === undefined) {
       problems.push(`${label}: fit "cover" needs a height`);
     }
     if (variant.formats.length === 0) problems.push(`${label}: lists no formats`);
     for (const format of variant.formats) {
       if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) {
-        problems.push(`${label}: unknown format ${JSON.stringify(format)} (expected one of ${OUTPUT_FORMATS.join(', ')})`);
+        problems.push(expected(`a format of ${label}`, `one of ${OUTPUT_FORMATS.join(', ')}`, format));
       }
     }
     if (new Set(variant.formats).size !== variant.formats.length) problems.push(`${label}: lists a format twice`);
   }
+  problems.push(...oneOfProblems('png', preset.png, PNG_POLICIES));
   const { avif, webp, jpeg, png } = preset.encoders;
   for (const [name, quality] of [['avif', avif.quality], ['webp', webp.quality], ['jpeg', jpeg.quality]] as const) {
-    if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-      problems.push(`${name} quality must be an integer from 1 to 100 but received ${quality}`);
+    problems.push(...integerProblems(`${name} quality`, quality, 1, 100));
+  }
+  problems.push(
+    ...integerProblems('avif effort', avif.effort, 0, 9),
+    ...integerProblems('webp effort', webp.effort, 0, 6),
+    ...integerProblems('png compressionLevel', png.compressionLevel, 0, 9),
+  );
+  problems.push(...qualityProblems(preset.quality));
+  if (!/^#[0-9a-fA-F]{6}$/.test(preset.background)) {
+    problems.push(expected('background', 'a colour like #ffffff', preset.background));
+  }
+  return problems;
+}
+
+function qualityProblems(quality: QualityPolicy | undefined): string[] {
+  if (typeof quality !== 'object' || quality === null) return [expected('quality', 'an object with mode, target, bounds, probeWidth and avifEffort', quality)];
+  const problems = oneOfProblems('quality mode', quality.mode, QUALITY_MODES);
+  if (typeof quality.target !== 'number' || !(quality.target > 0 && quality.target <= 100)) {
+    problems.push(expected('quality target', 'a SSIMULACRA 2 score above 0 and at most 100', quality.target));
+  }
+  for (const format of TARGETED_FORMATS) {
+    const bounds = quality.bounds?.[format];
+    if (typeof bounds !== 'object' || bounds === null) {
+      problems.push(expected(`quality bounds ${format}`, 'an object with min and max', bounds));
+      continue;
+    }
+    problems.push(...integerProblems(`quality bounds ${format} min`, bounds.min ?? NaN, 1, 100), ...integerProblems(`quality bounds ${format} max`, bounds.max ?? NaN, 1, 100));
+    if (bounds.min > bounds.max) {
+      problems.push(expected(`quality bounds ${format}`, `min at most max (${bounds.max})`, bounds.min));
     }
   }
-  if (!Number.isInteger(avif.effort) || avif.effort < 0 || avif.effort > 9) {
-    problems.push(`avif effort must be an integer from 0 to 9 but received ${avif.effort}`);
-  }
-  if (!Number.isInteger(webp.effort) || webp.effort < 0 || webp.effort > 6) {
-    problems.push(`webp effort must be an integer from 0 to 6 but received ${webp.effort}`);
-  }
-  if (!Number.isInteger(png.compressionLevel) || png.compressionLevel < 0 || png.compressionLevel > 9) {
-    problems.push(`png compressionLevel must be an integer from 0 to 9 but received ${png.compressionLevel}`);
-  }
-  if (!/^#[0-9a-fA-F]{6}$/.test(preset.background)) {
-    problems.push(`background must be a colour like #ffffff but received ${JSON.stringify(preset.background)}`);
-  }
+  problems.push(...integerProblems('quality probeWidth', quality.probeWidth ?? NaN, 16, MAX_DIMENSION), ...integerProblems('quality avifEffort', quality.avifEffort ?? NaN, 0, 9));
   return problems;
 }
 
@@ -166,5 +248,24 @@ export function presetProblems(preset: VariantPreset): string[] {
  */
 export function negotiationOrder(variant: VariantSpec): OutputFormat[] {
   return NEGOTIATION_PREFERENCE.filter((format) => variant.formats.includes(format));
+}
+
+/**
+ * Whether an animated upload gets an animated rendition of this variant: the `inside` variants that list WebP (the
+ * one output format here that animates). `cover` variants (the thumbnail) stay stills: a page shows thumbnails by the
+ * dozen, where dozens of animations cost the viewer CPU, bytes and attention, and a gallery that wants motion links
+ * the thumbnail to a width variant.
+ */
+export function animates(variant: VariantSpec): boolean {
+  return variant.fit === 'inside' && variant.formats.includes('webp');
+}
+
+/**
+ * The formats the CDN may serve for the animated form of a variant (`<variant>-anim`), best first: the animated WebP,
+ * then the still every browser takes (the last of `negotiationOrder`) as the poster.
+ */
+export function animatedNegotiationOrder(variant: VariantSpec): OutputFormat[] {
+  const order = negotiationOrder(variant);
+  return [...new Set<OutputFormat>(['webp', order[order.length - 1]])];
 }
 

@@ -120,8 +120,8 @@ export class FunctionHost {
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${o.functionName}`,
       AWS_LAMBDA_LOG_STREAM_NAME: `local/${Date.now()}`,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      IMGOPT_HANDLER_FILE: o.handlerFile,
-      IMGOPT_HANDLER_NAME: o.handlerName ?? 'handler',
+      IMAGE_OPT_HANDLER_FILE: o.handlerFile,
+      IMAGE_OPT_HANDLER_NAME: o.handlerName ?? 'handler',
     });
     const child = fork(WORKER, [], {
       env,

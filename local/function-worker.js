@@ -7,10 +7,10 @@
  */
 'use strict';
 
-const handlerFile = process.env.IMGOPT_HANDLER_FILE;
-const handlerName = process.env.IMGOPT_HANDLER_NAME || 'handler';
+const handlerFile = process.env.IMAGE_OPT_HANDLER_FILE;
+const handlerName = process.env.IMAGE_OPT_HANDLER_NAME || 'handler';
 if (!handlerFile || !process.send) {
-  console.error('local/function-worker.js is started by local/function-host.ts (needs IMGOPT_HANDLER_FILE and an IPC channel)');
+  console.error('local/function-worker.js is started by local/function-host.ts (needs IMAGE_OPT_HANDLER_FILE and an IPC channel)');
   process.exit(2);
 }
 

@@ -7,23 +7,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/** The project folder (the one holding cdktf.json), found upwards from this file. */
-export const PROJECT_ROOT = findProjectRoot(__dirname);
-
-function findProjectRoot(start: string): string {
-  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'cdktf.json'))) return dir;
-  }
-  throw new Error(`Cannot find the project folder (with cdktf.json) above ${start}`);
-}
+import { envName, envSetting } from '../lib/env';
+import { PROJECT_ROOT } from '../lib/project-root';
 
 /** Environment variable that moves the data folder. */
-export const DATA_DIR_ENV = 'IMGOPT_DATA_DIR';
+export const DATA_DIR_ENV = envName('DATA_DIR');
 
-/** The data folder: the explicit option, then `IMGOPT_DATA_DIR`, then `.local-data/` in the project. */
+/** The data folder: the explicit option, then `IMAGE_OPT_DATA_DIR`, then `.local-data/` in the project. */
 export function resolveDataDir(option?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(option || env[DATA_DIR_ENV] || path.join(PROJECT_ROOT, '.local-data'));
+  return path.resolve(option || envSetting(env, 'DATA_DIR') || path.join(PROJECT_ROOT, '.local-data'));
 }
 
 export interface RuntimeInfo {
@@ -40,6 +32,8 @@ export interface RuntimeInfo {
   /** The Lambda Invoke API of the local function (what `imgopt replay` invokes). */
   readonly lambdaEndpoint?: string;
   readonly edgeUrl?: string;
+  /** The console's page (local/console/), when this runtime serves one. */
+  readonly consoleUrl?: string;
   readonly uploadBucket?: string;
   readonly outputBuckets?: Readonly<Record<string, string>>;
   readonly table?: string;
@@ -49,7 +43,7 @@ export interface RuntimeInfo {
   readonly logFile?: string;
 }
 
-export type ReadyRuntimeInfo = Required<RuntimeInfo> & { readonly state: 'ready' };
+export type ReadyRuntimeInfo = Required<Omit<RuntimeInfo, 'consoleUrl'>> & Pick<RuntimeInfo, 'consoleUrl'> & { readonly state: 'ready' };
 
 export function runtimeInfoPath(dataDir: string): string {
   return path.join(dataDir, 'runtime.json');

@@ -14,7 +14,9 @@ import type { S3Event } from 'aws-lambda';
 import { bundleHandlerForHost } from '../packaging/bundle';
 import { decodeS3Key } from '../functions/processor/event';
 import { FUNCTION_ENV } from '../lib/function-environment';
+import { localTargetFor } from '../cli/target';
 import { AsyncInvoker, InvocationProgress } from './async-invoker';
+import { startConsole } from './console/server';
 import { BehaviourSummary, EdgeLogEntry, readDistribution, startLocalEdge } from './edge';
 import { failureQueueDir } from './failure-queue';
 import { FaultRule, startFaultProxy } from './fault-proxy';
@@ -28,7 +30,7 @@ import { LocalStack, readLocalStack, synthesizeStack } from './stack';
 export const DEFAULT_EDGE_PORT = 8787;
 
 export interface RuntimeOptions {
-  /** @default - `IMGOPT_DATA_DIR`, else `.local-data/` in the project */
+  /** @default - `IMAGE_OPT_DATA_DIR`, else `.local-data/` in the project */
   readonly dataDir?: string;
   /** Environment whose stack runs locally. @default 'dev' */
   readonly environment?: string;
@@ -42,6 +44,8 @@ export interface RuntimeOptions {
   readonly dynamodbPort?: number;
   /** @default 0 (any free port) */
   readonly lambdaPort?: number;
+  /** Serve the console (local/console/) on this port (0: any free port). @default - no console */
+  readonly consolePort?: number;
   /** Invocations that run at once. @default 2 */
   readonly concurrency?: number;
   /** Wait before the first retry of a failed invocation, doubled for each further one. @default 1000 */
@@ -110,8 +114,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
   try {
     const edgePort = options.port ?? DEFAULT_EDGE_PORT;
-    const edgePortInUse = `the edge port ${edgePort} is in use (another runtime or program?): choose another with --port or IMGOPT_PORT`;
+    const edgePortInUse = `the edge port ${edgePort} is in use (another runtime or program?): choose another with --port or IMAGE_OPT_PORT`;
     await ensurePortFree(edgePort, edgePortInUse);
+    if (options.consolePort !== undefined) await ensurePortFree(options.consolePort, consolePortInUse(options.consolePort));
 
     const stack = loadStack(options, dataDir);
     const distribution = readDistribution(stack.json);
@@ -189,7 +194,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     cleanup.push(() => edge.close());
 
-    const info: ReadyRuntimeInfo = {
+    const base: ReadyRuntimeInfo = {
       state: 'ready',
       pid: process.pid,
       startedAt,
@@ -209,6 +214,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       failureQueueDir: failureQueueDir(dataDir),
       logFile,
     };
+    const info = options.consolePort === undefined ? base : { ...base, consoleUrl: await serveConsole(base, options.consolePort, cleanup) };
     writeRuntimeInfo(dataDir, info);
     const resumed = invoker.resume();
 
@@ -226,6 +232,21 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await unwind();
     throw error;
   }
+}
+
+function consolePortInUse(port: number): string {
+  return `the console port ${port} is in use (another runtime or program?): choose another with --console-port or IMAGE_OPT_CONSOLE_PORT`;
+}
+
+/** Starts the console over the runtime's own endpoints; stopping the runtime stops it. */
+async function serveConsole(info: ReadyRuntimeInfo, port: number, cleanup: Array<() => Promise<void> | void>): Promise<string> {
+  const target = localTargetFor(info);
+  cleanup.push(() => target.close());
+  const console = await startConsole({ target, port }).catch((error: Error) => {
+    throw new RuntimeError(/in use/.test(error.message) ? consolePortInUse(port) : `the console did not start: ${error.message}`);
+  });
+  cleanup.push(() => console.close());
+  return console.url;
 }
 
 /** The stack to run: the given file, or the app synthesized offline into `<data>/synth/`. */

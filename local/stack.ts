@@ -7,13 +7,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OUTPUT_FORMATS, OutputFormat } from '../lib/formats';
+import { OFFLINE_ACCOUNT_ID } from '../lib/lambda-runtime';
 import { stackName } from '../lib/naming';
+import { STACK_OUTPUTS, formatBucketOutput } from '../lib/stack-outputs';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
-
-/** The account id that an offline synthesis puts in ARNs (stacks/image-optimization-stack.ts). */
-const LOCAL_ACCOUNT_ID = '000000000000';
 
 export interface LocalFunction {
   readonly name: string;
@@ -96,12 +95,12 @@ export function readLocalStack(file: string): LocalStack {
     json,
     region,
     uploadBucket: resolve(notification.bucket),
-    outputBuckets: Object.fromEntries(OUTPUT_FORMATS.map((format) => [format, output(`${format}_bucket`)])) as Record<OutputFormat, string>,
-    table: output('dynamodb_table'),
+    outputBuckets: Object.fromEntries(OUTPUT_FORMATS.map((format) => [format, output(formatBucketOutput(format))])) as Record<OutputFormat, string>,
+    table: output(STACK_OUTPUTS.table),
     failureQueue: resolve(single('aws_sqs_queue').name),
     processor: {
       name: fn.function_name,
-      arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${fn.function_name}`,
+      arn: `arn:aws:lambda:${region}:${OFFLINE_ACCOUNT_ID}:function:${fn.function_name}`,
       memoryMb: fn.memory_size,
       timeoutSeconds: fn.timeout,
       maxRetries: invokeConfig.maximum_retry_attempts,

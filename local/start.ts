@@ -10,22 +10,26 @@ import { parseArgs } from 'node:util';
 import type { S3Event } from 'aws-lambda';
 import { formatBytes } from '../cli/format';
 import { decodeS3Key } from '../functions/processor/event';
+import { envName, envSetting } from '../lib/env';
+import { expected } from '../lib/problems';
+import { DEFAULT_CONSOLE_PORT } from './console/server';
 import { LOCAL_CREDENTIALS } from './servers';
 import { DEFAULT_EDGE_PORT, Runtime, RuntimeActivity, RuntimeError, startRuntime } from './runtime';
 
 const USAGE = `Usage: npm start -- [options]
 
-Runs the image pipeline on this machine: S3 and DynamoDB servers, the processor, and a local CDN edge.
+Runs the image pipeline on this machine: S3 and DynamoDB servers, the processor, a local CDN edge, and the console.
 
 Options (environment variable in brackets):
-  --data-dir <dir>      data folder [IMGOPT_DATA_DIR] (default: .local-data/ in the project)
-  --port <n>            local CDN edge port [IMGOPT_PORT] (default: ${DEFAULT_EDGE_PORT}; 0 = any free port)
-  --s3-port <n>         S3 server port [IMGOPT_S3_PORT] (default: any free port)
-  --dynamodb-port <n>   DynamoDB server port [IMGOPT_DYNAMODB_PORT] (default: any free port)
-  --lambda-port <n>     Lambda Invoke API port [IMGOPT_LAMBDA_PORT] (default: any free port)
-  --concurrency <n>     invocations at once [IMGOPT_CONCURRENCY] (default: 2)
-  --retry-delay <ms>    wait before the first retry [IMGOPT_RETRY_DELAY_MS] (default: 1000, doubled per retry)
-  --logs                also print the function's log lines [IMGOPT_LOGS=1]
+  --data-dir <dir>      data folder [IMAGE_OPT_DATA_DIR] (default: .local-data/ in the project)
+  --port <n>            local CDN edge port [IMAGE_OPT_PORT] (default: ${DEFAULT_EDGE_PORT}; 0 = any free port)
+  --console-port <n>    console (web page) port [IMAGE_OPT_CONSOLE_PORT] (default: ${DEFAULT_CONSOLE_PORT}; 0 = any free port)
+  --s3-port <n>         S3 server port [IMAGE_OPT_S3_PORT] (default: any free port)
+  --dynamodb-port <n>   DynamoDB server port [IMAGE_OPT_DYNAMODB_PORT] (default: any free port)
+  --lambda-port <n>     Lambda Invoke API port [IMAGE_OPT_LAMBDA_PORT] (default: any free port)
+  --concurrency <n>     invocations at once [IMAGE_OPT_CONCURRENCY] (default: 2)
+  --retry-delay <ms>    wait before the first retry [IMAGE_OPT_RETRY_DELAY_MS] (default: 1000, doubled per retry)
+  --logs                also print the function's log lines [IMAGE_OPT_LOGS=1]
   -h, --help            this help
 `;
 
@@ -34,6 +38,7 @@ class UsageError extends Error {}
 interface StartOptions {
   readonly dataDir?: string;
   readonly port: number;
+  readonly consolePort: number;
   readonly s3Port?: number;
   readonly dynamodbPort?: number;
   readonly lambdaPort?: number;
@@ -50,6 +55,7 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'he
       options: {
         'data-dir': { type: 'string' },
         port: { type: 'string' },
+        'console-port': { type: 'string' },
         's3-port': { type: 'string' },
         'dynamodb-port': { type: 'string' },
         'lambda-port': { type: 'string' },
@@ -66,23 +72,24 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'he
   }
   if (values.help) return 'help';
   const number = (option: string, variable: string, min: number, max: number): number | undefined => {
-    const raw = (values as Record<string, string | undefined>)[option] ?? env[variable];
+    const raw = (values as Record<string, string | undefined>)[option] ?? envSetting(env, variable);
     if (raw === undefined || raw === '') return undefined;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new UsageError(`--${option} (or ${variable}) must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+      throw new UsageError(expected(`--${option} (or ${envName(variable)})`, `a whole number from ${min} to ${max}`, raw));
     }
     return value;
   };
   return {
     dataDir: values['data-dir'],
-    port: number('port', 'IMGOPT_PORT', 0, 65535) ?? DEFAULT_EDGE_PORT,
-    s3Port: number('s3-port', 'IMGOPT_S3_PORT', 0, 65535),
-    dynamodbPort: number('dynamodb-port', 'IMGOPT_DYNAMODB_PORT', 0, 65535),
-    lambdaPort: number('lambda-port', 'IMGOPT_LAMBDA_PORT', 0, 65535),
-    concurrency: number('concurrency', 'IMGOPT_CONCURRENCY', 1, 64) ?? 2,
-    retryDelayMs: number('retry-delay', 'IMGOPT_RETRY_DELAY_MS', 0, 600_000) ?? 1000,
-    logs: values.logs ?? ['1', 'true', 'yes'].includes((env.IMGOPT_LOGS ?? '').toLowerCase()),
+    port: number('port', 'PORT', 0, 65535) ?? DEFAULT_EDGE_PORT,
+    consolePort: number('console-port', 'CONSOLE_PORT', 0, 65535) ?? DEFAULT_CONSOLE_PORT,
+    s3Port: number('s3-port', 'S3_PORT', 0, 65535),
+    dynamodbPort: number('dynamodb-port', 'DYNAMODB_PORT', 0, 65535),
+    lambdaPort: number('lambda-port', 'LAMBDA_PORT', 0, 65535),
+    concurrency: number('concurrency', 'CONCURRENCY', 1, 64) ?? 2,
+    retryDelayMs: number('retry-delay', 'RETRY_DELAY_MS', 0, 600_000) ?? 1000,
+    logs: values.logs ?? ['1', 'true', 'yes'].includes((envSetting(env, 'LOGS') ?? '').toLowerCase()),
   };
 }
 
@@ -163,6 +170,7 @@ function banner(runtime: Runtime): string {
     `  DynamoDB (metadata)     ${info.dynamodbEndpoint}`,
     `  Lambda Invoke API       ${info.lambdaEndpoint}   ${fn.name}: ${fn.memoryMb} MB, ${fn.timeoutSeconds} s timeout, ${retries}`,
     `  CDN (local edge)        ${info.edgeUrl}`,
+    `  Console (web page)      ${info.consoleUrl}   uploads, renditions, failures, markup`,
     '',
     `  upload bucket   ${stack.uploadBucket}  (${extensions} in any letter case run the processor)`,
     `  output buckets  ${Object.values(stack.outputBuckets).join(', ')}`,
@@ -173,6 +181,7 @@ function banner(runtime: Runtime): string {
     `  data folder     ${data}${path.sep}  (stop, then delete it to start over)`,
     ...(runtime.resumed > 0 ? ['', `Resuming ${runtime.resumed} event(s) left unfinished by the last run.`] : []),
     '',
+    `Open the console: ${info.consoleUrl}  (or drop images on it)`,
     'Upload images:   npx imgopt upload <files or folders...>',
     'Then:            npx imgopt status <image_id>, npx imgopt fetch <image_id>, npx imgopt report',
     'Stop:            Ctrl-C',
@@ -208,6 +217,7 @@ async function main(): Promise<void> {
     runtime = await startRuntime({
       dataDir: options.dataDir,
       port: options.port,
+      consolePort: options.consolePort,
       s3Port: options.s3Port,
       dynamodbPort: options.dynamodbPort,
       lambdaPort: options.lambdaPort,
@@ -221,7 +231,7 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     process.stderr.write(`npm start: ${error instanceof RuntimeError ? error.message : (error as Error).message}\n`);
-    if (!(error instanceof RuntimeError) && process.env.IMGOPT_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    if (!(error instanceof RuntimeError) && envSetting(process.env, 'DEBUG')) process.stderr.write(`${(error as Error).stack}\n`);
     process.exit(1);
   }
   retries = runtime.stack.processor.maxRetries;

@@ -9,9 +9,11 @@
  *   unit suite   jest without the terraform plan suite, against jest running one trivial suite
  *   images       every image of a folder, each in its own process, against the naive and Pillow baselines
  *   archive      the handler's cold start from the unzipped deployment archive, against require('sharp') alone
+ *   animation    an animated upload at the edge of the animation budget, against its first-frame-only render
  *
- * Options: --only synth|images|grid|archive (default: synth then images; grid, the encoder-settings grid, only when
- * asked; archive, the handler's start from the deployment archive alone, which images also measures);
+ * Options: --only synth|images|grid|animation|archive (default: synth then images; grid, the encoder-settings grid,
+ * animation and archive only when asked; archive, the handler's start from the deployment archive alone, which
+ * images also measures); --memory MB (default 512) the function memory whose animation budget is filled;
  * --runs N (default 5) synth runs per measurement; --skip-cli; --skip-jest; --images <folder> (default
  * ../shared/images when present, else generated photo-like images); --image-runs N (default 3) runs on the ~12 MP
  * photo; --archive-runs N (default 5) cold handler starts.
@@ -21,6 +23,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { archiveTarget } from './bench-archive';
+import { benchAnimation } from './bench-animation';
 import { benchGrid, benchImages } from './bench-images';
 import { targetLine } from './bench-table';
 
@@ -32,7 +35,7 @@ interface Sample {
   readonly peakMb: number;
 }
 
-const SECTIONS = ['synth', 'images', 'grid', 'archive'] as const;
+const SECTIONS = ['synth', 'images', 'grid', 'animation', 'archive'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -43,6 +46,7 @@ interface Options {
   images?: string;
   imageRuns: number;
   archiveRuns: number;
+  memoryMb?: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -57,6 +61,7 @@ function parseArgs(argv: string[]): Options {
     if (arg === '--runs') options.runs = count(arg, argv[++i]);
     else if (arg === '--image-runs') options.imageRuns = count(arg, argv[++i]);
     else if (arg === '--archive-runs') options.archiveRuns = count(arg, argv[++i]);
+    else if (arg === '--memory') options.memoryMb = count(arg, argv[++i]);
     else if (arg === '--skip-cli') options.cli = false;
     else if (arg === '--skip-jest') options.jest = false;
     else if (arg === '--images') {
@@ -68,7 +73,7 @@ function parseArgs(argv: string[]): Options {
       if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`--only expects one of ${SECTIONS.join(', ')}, received ${section}`);
       options.sections = [section as Section];
     } else {
-      throw new Error(`Unknown option ${arg} (expected --only ${SECTIONS.join('|')}, --runs N, --skip-cli, --skip-jest, --images <folder>, --image-runs N, --archive-runs N)`);
+      throw new Error(`Unknown option ${arg} (expected --only ${SECTIONS.join('|')}, --runs N, --skip-cli, --skip-jest, --images <folder>, --image-runs N, --archive-runs N, --memory MB)`);
     }
   }
   return options;
@@ -124,6 +129,7 @@ async function main(): Promise<void> {
   if (options.sections.includes('synth')) benchSynth(options);
   if (options.sections.includes('images')) await benchImages({ images: options.images, runs: options.imageRuns, archiveRuns: options.archiveRuns });
   if (options.sections.includes('grid')) await benchGrid({ images: options.images });
+  if (options.sections.includes('animation')) await benchAnimation({ memoryMb: options.memoryMb });
   if (options.sections.includes('archive')) benchArchive(options.archiveRuns);
 }
 

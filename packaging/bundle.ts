@@ -12,9 +12,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
+import { Architecture, BUNDLE_TARGET } from '../lib/lambda-runtime';
+import { PROJECT_ROOT } from '../lib/project-root';
 import { zipEntries } from './zip';
-
-export type FunctionArchitecture = 'arm64' | 'x86_64';
 
 export interface ProcessorBundle {
   /** Absolute path of the zip archive. */
@@ -22,12 +22,12 @@ export interface ProcessorBundle {
   /** Base64 SHA-256 of the zip: Lambda's `source_code_hash`. */
   readonly sourceCodeHash: string;
   readonly bytes: number;
-  readonly architecture: FunctionArchitecture;
+  readonly architecture: Architecture;
   readonly sharpVersion: string;
 }
 
 export interface BundleOptions {
-  readonly architecture: FunctionArchitecture;
+  readonly architecture: Architecture;
   /**
    * Where the bundle, the zip and the cached sharp binaries are written.
    *
@@ -36,20 +36,9 @@ export interface BundleOptions {
   readonly buildDir?: string;
 }
 
-const PROJECT_ROOT = projectRoot(__dirname);
 const ENTRY = path.join(PROJECT_ROOT, 'functions', 'processor', 'index.ts');
-/** Lambda's Node major (nodejs22.x). */
-const NODE_TARGET = 'node22';
 
 const bundles = new Map<string, ProcessorBundle>();
-
-/** The folder holding cdktf.json, found upwards from here (this file also runs from a bundle under .build/). */
-function projectRoot(start: string): string {
-  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'cdktf.json'))) return dir;
-  }
-  throw new Error(`Cannot find the project folder (with cdktf.json) above ${start}`);
-}
 
 /** Builds (or reuses, when nothing changed) the processor's deployment archive for one architecture. */
 export function bundleProcessor(options: BundleOptions): ProcessorBundle {
@@ -106,7 +95,7 @@ function bundleHandler(): Uint8Array {
     entryPoints: [ENTRY],
     bundle: true,
     platform: 'node',
-    target: NODE_TARGET,
+    target: BUNDLE_TARGET,
     format: 'cjs',
     // sharp loads native binaries next to it: it travels as a package in node_modules, not inside the bundle.
     external: ['sharp'],
@@ -124,7 +113,7 @@ function bundleHandler(): Uint8Array {
  * cache folder the first time and reused afterwards. The install lands in a temporary folder that is renamed into
  * place, so parallel builds never see half an install.
  */
-function ensureSharpBinaries(buildDir: string, version: string, architecture: FunctionArchitecture): string {
+function ensureSharpBinaries(buildDir: string, version: string, architecture: Architecture): string {
   const cpu = architecture === 'arm64' ? 'arm64' : 'x64';
   const target = path.join(buildDir, 'sharp', `${version}-linux-${cpu}`);
   const platformPackage = path.join('node_modules', '@img', `sharp-linux-${cpu}`, 'package.json');
@@ -187,7 +176,7 @@ interface PackagedFile {
 
 function writeZip(
   buildDir: string,
-  architecture: FunctionArchitecture,
+  architecture: Architecture,
   sharpVersion: string,
   handler: Uint8Array,
   packages: readonly PackagedFile[],

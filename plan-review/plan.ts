@@ -14,13 +14,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS, buildApp } from '../main';
+import { envSetting } from '../lib/env';
 import { stackName } from '../lib/naming';
 import { PolicyViolationError } from '../policies/policy-pack';
 import { ConfigError, deploymentFromEnv } from '../stacks/settings';
 import { CdkTfJson, renderPlanSummary, renderPlanText } from './plan-summary';
 import { findTerraform, planStack } from './terraform';
 
-const USAGE = 'Usage: npm run plan -- <env> [--offline] [--format text|markdown]   (env: dev, staging, prod, or the ENVIRONMENT_SUFFIX preview)';
+const USAGE = 'Usage: npm run plan -- <env> [--offline] [--format text|markdown]   (env: dev, staging, prod, or the IMAGE_OPT_PREVIEW_SUFFIX preview)';
 
 /** A mistake the person running the command can fix: one line on stderr, exit code 1. */
 class UsageError extends Error {}
@@ -59,9 +60,10 @@ function parseRequest(argv: readonly string[], env: NodeJS.ProcessEnv): Request 
   const requested = [...(values.env !== undefined ? [values.env] : []), ...positionals];
   if (requested.length !== 1) throw new UsageError(requested.length === 0 ? USAGE : `Plan one environment at a time (got ${requested.join(', ')}). ${USAGE}`);
   const suffix = requested[0];
-  const known = [...Object.keys(ENVIRONMENTS), ...(env.ENVIRONMENT_SUFFIX?.trim() ? [env.ENVIRONMENT_SUFFIX.trim()] : [])];
+  const preview = envSetting(env, 'PREVIEW_SUFFIX')?.trim();
+  const known = [...Object.keys(ENVIRONMENTS), ...(preview ? [preview] : [])];
   if (!known.includes(suffix)) {
-    throw new UsageError(`Unknown environment "${suffix}": expected ${known.join(', ')} (for a preview stack, set ENVIRONMENT_SUFFIX=${suffix})`);
+    throw new UsageError(`Unknown environment "${suffix}": expected ${known.join(', ')} (for a preview stack, set IMAGE_OPT_PREVIEW_SUFFIX=${suffix})`);
   }
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'markdown') throw new UsageError(`Unknown --format ${format}: expected text or markdown`);

@@ -10,19 +10,15 @@ import { ProcessorFunction } from '../constructs/processor-function';
 import { UploadBucket } from '../constructs/upload-bucket';
 import { UploadNotifications } from '../constructs/upload-notifications';
 import { bundleProcessor } from '../packaging/bundle';
-import { OUTPUT_FORMATS } from '../lib/formats';
+import { OUTPUT_FORMATS, OutputFormat } from '../lib/formats';
+import { OFFLINE_ACCOUNT_ID } from '../lib/lambda-runtime';
 import { METRICS_NAMESPACE } from '../lib/metrics';
 import { stateKey } from '../lib/naming';
 import { CLOUDFRONT_REGION } from '../lib/regions';
+import { STACK_OUTPUTS, StackOutputName, formatBucketOutput } from '../lib/stack-outputs';
 import { PolicyPack } from '../policies/policy-pack';
 import { fixRenderedHcl } from './hcl-output';
 import { EnvironmentSettings } from './settings';
-
-/**
- * Stands in for the account id in offline synthesis only (plan review and tests without credentials), where the
- * caller-identity lookup cannot run. An offline plan is never applied: it has a local backend and no credentials.
- */
-export const OFFLINE_ACCOUNT_ID = '000000000000';
 
 /**
  * One environment of the image optimization pipeline: uploads bucket, optimized buckets, metadata table, processor
@@ -65,6 +61,7 @@ export class ImageOptimizationStack extends TerraformStack {
         : new AwsProvider(this, 'aws-us-east-1', { ...providerConfig, region: CLOUDFRONT_REGION, alias: 'us_east_1' });
 
     const accountId =
+      // Offline, the caller-identity lookup cannot run; an offline plan is never applied (local backend, no credentials).
       settings.accountId ?? (state.offline ? OFFLINE_ACCOUNT_ID : new DataAwsCallerIdentity(this, 'caller').accountId);
 
     const uploads = new UploadBucket(this, 'uploads', {
@@ -148,23 +145,23 @@ export class ImageOptimizationStack extends TerraformStack {
       edgeProvider,
     });
 
-    const outputs: Record<string, { value: string; description: string }> = {
-      upload_bucket: { value: uploads.name, description: 'Bucket to upload originals to' },
+    const outputs: Record<StackOutputName, { value: string; description: string }> = {
+      [STACK_OUTPUTS.uploadBucket]: { value: uploads.name, description: 'Bucket to upload originals to' },
       ...Object.fromEntries(
         OUTPUT_FORMATS.map((format) => [
-          `${format}_bucket`,
+          formatBucketOutput(format),
           { value: optimized.buckets[format].name, description: `Bucket of the ${format.toUpperCase()} variants` },
         ]),
-      ),
-      cloudfront_distribution: { value: cdn.distribution.domainName, description: 'CDN domain name images are served from' },
-      cloudfront_distribution_id: { value: cdn.distribution.id, description: 'CDN distribution id (for invalidations and metrics)' },
-      dynamodb_table: { value: table.name, description: 'Image metadata table' },
-      lambda_function: { value: processor.function.functionName, description: 'Processor function name' },
-      lambda_function_arn: { value: processor.function.arn, description: 'Processor function ARN' },
-      failure_queue_url: { value: processor.failureQueue.url, description: 'Queue of uploads whose processing failed, to replay' },
-      failure_queue_arn: { value: processor.failureQueue.arn, description: 'ARN of the failure queue' },
-      alarm_topic_arn: { value: monitoring.topic.arn, description: 'SNS topic the alarms notify' },
-      dashboard_url: { value: monitoring.dashboardUrl, description: 'CloudWatch dashboard' },
+      ) as Record<`${OutputFormat}_bucket`, { value: string; description: string }>,
+      [STACK_OUTPUTS.distributionDomain]: { value: cdn.distribution.domainName, description: 'CDN domain name images are served from' },
+      [STACK_OUTPUTS.distributionId]: { value: cdn.distribution.id, description: 'CDN distribution id (for invalidations and metrics)' },
+      [STACK_OUTPUTS.table]: { value: table.name, description: 'Image metadata table' },
+      [STACK_OUTPUTS.functionName]: { value: processor.function.functionName, description: 'Processor function name' },
+      [STACK_OUTPUTS.functionArn]: { value: processor.function.arn, description: 'Processor function ARN' },
+      [STACK_OUTPUTS.failureQueueUrl]: { value: processor.failureQueue.url, description: 'Queue of uploads whose processing failed, to replay' },
+      [STACK_OUTPUTS.failureQueueArn]: { value: processor.failureQueue.arn, description: 'ARN of the failure queue' },
+      [STACK_OUTPUTS.alarmTopicArn]: { value: monitoring.topic.arn, description: 'SNS topic the alarms notify' },
+      [STACK_OUTPUTS.dashboardUrl]: { value: monitoring.dashboardUrl, description: 'CloudWatch dashboard' },
     };
     for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
 

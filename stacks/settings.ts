@@ -7,10 +7,12 @@
  */
 import { PROJECT, ResourceNames, bucketNameProblems, namesProblems, prefixProblems, resourceNames, suffixProblems } from '../lib/naming';
 import { CLOUDFRONT_REGION, isKnownRegion } from '../lib/regions';
+import { ARCHITECTURES, Architecture } from '../lib/lambda-runtime';
+import { expected, integerProblems, oneOfProblems } from '../lib/problems';
 import { DEFAULT_PRESET, PresetOverride, VariantPreset, overridePreset, presetProblems } from '../lib/variants';
 
-export type Architecture = 'arm64' | 'x86_64';
-export type PriceClass = 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
+export const PRICE_CLASSES = ['PriceClass_100', 'PriceClass_200', 'PriceClass_All'] as const;
+export type PriceClass = (typeof PRICE_CLASSES)[number];
 
 export interface ProcessorSettings {
   /** Lambda memory in MB; 1769 MB buys one full vCPU. */
@@ -191,7 +193,7 @@ export function deploymentFromEnv(env: NodeJS.ProcessEnv): DeploymentOptions {
   const region = env.IMAGE_OPT_REGION || env.AWS_REGION || env.AWS_DEFAULT_REGION || DEFAULT_REGION;
   const offlineRaw = (env.IMAGE_OPT_OFFLINE ?? '').trim().toLowerCase();
   if (!TRUE.includes(offlineRaw) && !FALSE.includes(offlineRaw)) {
-    throw new ConfigError([`Invalid IMAGE_OPT_OFFLINE (value: ${env.IMAGE_OPT_OFFLINE}): expected 1 or 0`]);
+    throw new ConfigError([expected('IMAGE_OPT_OFFLINE', '1 or 0', env.IMAGE_OPT_OFFLINE)]);
   }
   return {
     namePrefix,
@@ -238,18 +240,11 @@ export function buildSettings(suffix: string, profile: EnvironmentProfile, deplo
 /** CloudWatch Logs accepts only these retention periods. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-function integerProblem(what: string, value: number | undefined, min: number, max: number): string[] {
-  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-    return [`${what} must be an integer from ${min} to ${max} but received ${value}`];
-  }
-  return [];
-}
-
 function originsProblems(what: string, origins: readonly string[]): string[] {
   if (origins.length === 0) return [`${what} is empty (use ["*"] to allow any origin)`];
   return origins
     .filter((origin) => origin !== '*' && !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin))
-    .map((origin) => `${what}: invalid origin ${JSON.stringify(origin)} (expected * or a scheme and host like https://app.example.com)`);
+    .map((origin) => expected(`an origin in ${what}`, '* or a scheme and host like https://app.example.com', origin));
 }
 
 export function settingsProblems(s: EnvironmentSettings): string[] {
@@ -259,72 +254,68 @@ export function settingsProblems(s: EnvironmentSettings): string[] {
   // Names built from a bad suffix or prefix would only repeat the same complaint.
   if (suffix.length === 0 && prefix.length === 0) problems.push(...namesProblems(s.names));
   if (!isKnownRegion(s.region)) {
-    problems.push(`Unknown AWS region (value: ${s.region}): expected one of the regions in lib/regions.ts, such as us-east-1 or eu-west-1`);
+    problems.push(expected('AWS region', 'one of the regions in lib/regions.ts, such as us-east-1 or eu-west-1', s.region));
   }
   if (s.state.region !== s.region && !isKnownRegion(s.state.region)) {
-    problems.push(`Unknown AWS region for the state bucket (value: ${s.state.region})`);
+    problems.push(expected('the state bucket\'s region', 'one of the regions in lib/regions.ts', s.state.region));
   }
   problems.push(...bucketNameProblems(s.state.bucket, 'state bucket name'));
   if (s.accountId !== undefined && !/^\d{12}$/.test(s.accountId)) {
-    problems.push(`Invalid AWS account id (value: ${s.accountId}): expected 12 digits`);
+    problems.push(expected('AWS account id', '12 digits', s.accountId));
   }
 
   const p = s.processor;
   problems.push(
-    ...integerProblem('processor memoryMb', p.memoryMb, 128, 10240),
-    ...integerProblem('processor timeoutSeconds', p.timeoutSeconds, 1, 900),
+    ...integerProblems('processor memoryMb', p.memoryMb, 128, 10240),
+    ...integerProblems('processor timeoutSeconds', p.timeoutSeconds, 1, 900),
     // 0 would stop the function entirely; leave it unset for the account's shared pool.
-    ...integerProblem('processor reservedConcurrency', p.reservedConcurrency, 1, 10000),
-    ...integerProblem('processor maxRetries', p.maxRetries, 0, 2),
-    ...integerProblem('processor maxEventAgeSeconds', p.maxEventAgeSeconds, 60, 21600),
-    ...integerProblem('failureQueueRetentionDays', s.failureQueueRetentionDays, 1, 14),
-    ...integerProblem('uploads noncurrentVersionDays', s.uploads.noncurrentVersionDays, 1, 3650),
-    ...integerProblem('uploads abortMultipartDays', s.uploads.abortMultipartDays, 1, 365),
+    ...integerProblems('processor reservedConcurrency', p.reservedConcurrency, 1, 10000),
+    ...integerProblems('processor maxRetries', p.maxRetries, 0, 2),
+    ...integerProblems('processor maxEventAgeSeconds', p.maxEventAgeSeconds, 60, 21600),
+    ...integerProblems('failureQueueRetentionDays', s.failureQueueRetentionDays, 1, 14),
+    ...integerProblems('uploads noncurrentVersionDays', s.uploads.noncurrentVersionDays, 1, 3650),
+    ...integerProblems('uploads abortMultipartDays', s.uploads.abortMultipartDays, 1, 365),
   );
-  if (p.architecture !== 'arm64' && p.architecture !== 'x86_64') {
-    problems.push(`processor architecture must be arm64 or x86_64 but received ${p.architecture}`);
-  }
-  if (!LOG_RETENTION_DAYS.includes(s.logRetentionDays)) {
-    problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')} but received ${s.logRetentionDays}`);
-  }
+  problems.push(
+    ...oneOfProblems('processor architecture', p.architecture, ARCHITECTURES),
+    ...oneOfProblems('logRetentionDays', s.logRetentionDays, LOG_RETENTION_DAYS),
+  );
   problems.push(...originsProblems('uploads corsAllowedOrigins', s.uploads.corsAllowedOrigins));
   problems.push(...originsProblems('cdn corsAllowedOrigins', s.cdn.corsAllowedOrigins));
 
   const cdn = s.cdn;
-  if (!['PriceClass_100', 'PriceClass_200', 'PriceClass_All'].includes(cdn.priceClass)) {
-    problems.push(`cdn priceClass must be PriceClass_100, PriceClass_200 or PriceClass_All but received ${cdn.priceClass}`);
-  }
+  problems.push(...oneOfProblems('cdn priceClass', cdn.priceClass, PRICE_CLASSES));
   const hasDomains = (cdn.domainNames?.length ?? 0) > 0;
   if (hasDomains !== (cdn.certificateArn !== undefined)) {
     problems.push('cdn domainNames and certificateArn go together: a custom domain needs an ACM certificate and a certificate needs a domain');
   }
   for (const domain of cdn.domainNames ?? []) {
     if (!/^(\*\.)?([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain)) {
-      problems.push(`cdn domainNames: invalid domain name ${JSON.stringify(domain)}`);
+      problems.push(expected('a domain name in cdn domainNames', 'a host name like img.example.com', domain));
     }
   }
   if (cdn.certificateArn !== undefined && !new RegExp(`^arn:aws:acm:${CLOUDFRONT_REGION}:\\d{12}:certificate/[0-9a-f-]{36}$`).test(cdn.certificateArn)) {
-    problems.push(`Invalid cdn certificateArn (value: ${cdn.certificateArn}): CloudFront needs an ACM certificate in ${CLOUDFRONT_REGION}, arn:aws:acm:${CLOUDFRONT_REGION}:<account>:certificate/<id>`);
+    problems.push(expected('cdn certificateArn', `an ACM certificate in ${CLOUDFRONT_REGION}, where CloudFront reads them, arn:aws:acm:${CLOUDFRONT_REGION}:<account>:certificate/<id>`, cdn.certificateArn));
   }
   if (cdn.webAclArn !== undefined && !new RegExp(`^arn:aws:wafv2:${CLOUDFRONT_REGION}:\\d{12}:global/webacl/[A-Za-z0-9_-]+/[0-9a-f-]{36}$`).test(cdn.webAclArn)) {
-    problems.push(`Invalid cdn webAclArn (value: ${cdn.webAclArn}): expected a WAFv2 web ACL with scope CLOUDFRONT, arn:aws:wafv2:${CLOUDFRONT_REGION}:<account>:global/webacl/<name>/<id>`);
+    problems.push(expected('cdn webAclArn', `a WAFv2 web ACL with scope CLOUDFRONT, arn:aws:wafv2:${CLOUDFRONT_REGION}:<account>:global/webacl/<name>/<id>`, cdn.webAclArn));
   }
   if (cdn.accessLogsBucket !== undefined) problems.push(...bucketNameProblems(cdn.accessLogsBucket, 'access logs bucket name'));
 
   const a = s.alarms;
   if (a.email !== undefined && !/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(a.email)) {
-    problems.push(`Invalid alarm email (value: ${a.email})`);
+    problems.push(expected('alarm email', 'an email address', a.email));
   }
   problems.push(
-    ...integerProblem('alarms failedImages', a.failedImages, 1, 1_000_000),
-    ...integerProblem('alarms processingTimeP99Ms', a.processingTimeP99Ms, 1, 900_000),
+    ...integerProblems('alarms failedImages', a.failedImages, 1, 1_000_000),
+    ...integerProblems('alarms processingTimeP99Ms', a.processingTimeP99Ms, 1, 900_000),
   );
   for (const [what, value] of [
     ['alarms cdn5xxRatePercent', a.cdn5xxRatePercent],
     ['alarms cdn4xxRatePercent', a.cdn4xxRatePercent],
     ['alarms cacheHitRatePercent', a.cacheHitRatePercent],
   ] as const) {
-    if (!(value > 0 && value <= 100)) problems.push(`${what} must be a percentage above 0 and at most 100 but received ${value}`);
+    if (!(value > 0 && value <= 100)) problems.push(expected(what, 'a percentage above 0 and at most 100', value));
   }
   problems.push(...presetProblems(s.preset));
   return problems;

@@ -18,7 +18,7 @@ function synth(env: Record<string, string>) {
 
 describe('synth command', () => {
   test('writes one stack per environment under stacks/image-optimization-<suffix>', () => {
-    const { status, stderr, outdir } = synth({ ENVIRONMENT_SUFFIX: 'pr3515' });
+    const { status, stderr, outdir } = synth({ IMAGE_OPT_PREVIEW_SUFFIX: 'pr3515' });
     try {
       expect(stderr).toBe('');
       expect(status).toBe(0);
@@ -39,14 +39,25 @@ describe('synth command', () => {
   });
 
   test('a bad suffix is one clear line and exit code 1, with nothing written', () => {
-    const { status, stderr, stdout, outdir } = synth({ ENVIRONMENT_SUFFIX: 'PR_12' });
+    const { status, stderr, stdout, outdir } = synth({ IMAGE_OPT_PREVIEW_SUFFIX: 'PR_12' });
     try {
       expect(status).toBe(1);
       expect(stdout).toBe('');
       expect(stderr.trim().split('\n')).toEqual([
-        'Invalid configuration: PR_12: Invalid environment suffix (value: "PR_12"): use lower-case letters, digits and single hyphens, starting and ending with a letter or digit',
+        'Invalid configuration: PR_12: Expected lower-case letters, digits and single hyphens, starting and ending with a letter or digit for environment suffix but received "PR_12"',
       ]);
       expect(fs.existsSync(path.join(outdir, 'stacks'))).toBe(false);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('still reads the former ENVIRONMENT_SUFFIX, with a one-line deprecation notice', () => {
+    const { status, stderr, outdir } = synth({ ENVIRONMENT_SUFFIX: 'pr3515' });
+    try {
+      expect(status).toBe(0);
+      expect(stderr).toBe('warning: ENVIRONMENT_SUFFIX is deprecated: set IMAGE_OPT_PREVIEW_SUFFIX instead\n');
+      expect(fs.existsSync(path.join(outdir, 'stacks', 'image-optimization-pr3515'))).toBe(true);
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
@@ -56,6 +67,6 @@ describe('synth command', () => {
     const { status, stderr, outdir } = synth({ IMAGE_OPT_REGION: 'mars-north-1' });
     fs.rmSync(outdir, { recursive: true, force: true });
     expect(status).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: Unknown AWS region \(value: mars-north-1\)/)]);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: Expected one of the regions in lib\/regions.ts, .* for AWS region but received "mars-north-1"/)]);
   });
 });

@@ -26,12 +26,12 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function imgopt(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return runImgopt(args, { cwd: work, env: { ...process.env, IMGOPT_DATA_DIR: dataDir, IMGOPT_OUTPUTS_FILE: '', IMGOPT_DEBUG: '', ...env } });
+  return runImgopt(args, { cwd: work, env: { ...process.env, IMAGE_OPT_DATA_DIR: dataDir, IMAGE_OPT_OUTPUTS_FILE: '', IMAGE_OPT_DEBUG: '', ...env } });
 }
 
-/** Exit 1, nothing on stdout, and exactly one line on stderr matching `message`. */
-function expectOneLineError(run: Run, message: RegExp): void {
-  expect(run.code).toBe(1);
+/** Exit `code` (1, or 2 for a mistake in the command line), nothing on stdout, and one line on stderr matching `message`. */
+function expectOneLineError(run: Run, message: RegExp, code = 1): void {
+  expect(run.code).toBe(code);
   expect(run.stdout).toBe('');
   const lines = run.stderr.split('\n').filter(Boolean);
   expect(lines).toHaveLength(1);
@@ -50,6 +50,12 @@ describe('imgopt help', () => {
         expect(run.stdout).toContain(command);
       }
     }
+  });
+
+  test('prints the package version with --version', async () => {
+    const run = await imgopt(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${(JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version}\n`);
   });
 
   test('prints a command\'s options with <command> --help and help <command>', async () => {
@@ -71,10 +77,10 @@ describe('imgopt user mistakes', () => {
       imgopt(['status']),
       imgopt(['report', 'everything']),
     ]);
-    expectOneLineError(command, /unknown command "uplaod" \(commands: upload, fetch, status, replay, report/);
-    expectOneLineError(option, /unknown option '--bogus' for upload \(see imgopt upload --help\)/);
-    expectOneLineError(missing, /status needs an image id/);
-    expectOneLineError(extra, /report takes no arguments/);
+    expectOneLineError(command, /unknown command "uplaod" \(commands: upload, fetch, status, html, replay, report/, 2);
+    expectOneLineError(option, /unknown option '--bogus' for upload \(see imgopt upload --help\)/, 2);
+    expectOneLineError(missing, /status needs an image id/, 2);
+    expectOneLineError(extra, /report takes no arguments/, 2);
   });
 
   test('fails on files that are missing or not images, before looking for the runtime', async () => {
@@ -90,14 +96,22 @@ describe('imgopt user mistakes', () => {
   });
 
   test('fails on a malformed image id, format or number', async () => {
-    const [id, format, limit] = await Promise.all([
+    const [id, htmlId, format, limit] = await Promise.all([
       imgopt(['status', 'photo.jpg']),
+      imgopt(['html', 'photo.jpg']),
       imgopt(['fetch', IMAGE_ID, '--format', 'bmp']),
       imgopt(['report', '--limit', '0']),
     ]);
-    expectOneLineError(id, /"photo\.jpg" is not an image id \(24 hexadecimal characters/);
-    expectOneLineError(format, /unknown format "bmp" \(expected avif, webp, jpeg, png\)/);
-    expectOneLineError(limit, /--limit must be a whole number from 1 to 1000, got "0"/);
+    expectOneLineError(id, /Expected 24 hexadecimal characters, as upload prints for image id but received "photo\.jpg"/, 2);
+    expectOneLineError(htmlId, /Expected 24 hexadecimal characters, as upload prints for image id but received "photo\.jpg"/, 2);
+    expectOneLineError(format, /Expected one of avif, webp, jpeg, png for --format but received "bmp"/, 2);
+    expectOneLineError(limit, /Expected a whole number from 1 to 1000 for --limit but received "0"/, 2);
+  });
+
+  test('still reads a former IMGOPT_ variable, with a one-line deprecation notice', async () => {
+    const run = await imgopt(['status', IMAGE_ID], { IMAGE_OPT_DATA_DIR: undefined, IMGOPT_DATA_DIR: dataDir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('warning: IMGOPT_DATA_DIR is deprecated: set IMAGE_OPT_DATA_DIR instead\nimgopt: the local runtime is not running: start it with npm start\n');
   });
 
   test('says how to start the local runtime when it is not running, or its process is gone', async () => {
@@ -123,7 +137,7 @@ describe('imgopt user mistakes', () => {
       imgopt(['report', '--env', 'staging', '--outputs-file', 'missing.json']),
       imgopt(['report', '--env', 'prod', '--outputs-file', 'outputs.json']),
     ]);
-    expectOneLineError(badSuffix, /Invalid environment suffix \(value: "Not_Valid"\)/);
+    expectOneLineError(badSuffix, /Expected lower-case letters.* for environment suffix but received "Not_Valid"/, 2);
     expectOneLineError(undeployed, /no outputs for image-optimization-qa7: deploy it first \(cdktf deploy image-optimization-qa7\)/);
     expectOneLineError(noFile, /cannot read the outputs file missing\.json: no such file/);
     expectOneLineError(otherStack, /has no outputs for image-optimization-prod \(it has image-optimization-staging\)/);

@@ -1,5 +1,6 @@
 import { bundleProcessor } from '../../packaging/bundle';
-import { ProcessorFunction, PROCESSOR_RUNTIME } from '../../constructs/processor-function';
+import { ProcessorFunction } from '../../constructs/processor-function';
+import { LAMBDA_RUNTIME } from '../../lib/lambda-runtime';
 import { FUNCTION_ENV, readFunctionConfig } from '../../lib/function-environment';
 import { DEFAULT_PRESET } from '../../lib/variants';
 import { Json, only, ref, synthScope } from '../support/synth';
@@ -40,7 +41,7 @@ describe('ProcessorFunction', () => {
   test('runs the bundled archive on a supported Node.js runtime, arm64, with its hash', () => {
     expect(fn).toMatchObject({
       function_name: 'a-processor-dev',
-      runtime: PROCESSOR_RUNTIME,
+      runtime: LAMBDA_RUNTIME,
       architectures: ['arm64'],
       handler: 'index.handler',
       source_code_hash: bundle.sourceCodeHash,
@@ -48,7 +49,7 @@ describe('ProcessorFunction', () => {
       timeout: 90,
       tracing_config: { mode: 'Active' },
     });
-    expect(PROCESSOR_RUNTIME).toBe('nodejs22.x');
+    expect(LAMBDA_RUNTIME).toBe('nodejs22.x');
     expect(fn.filename).toMatch(/^assets\/.+\/processor-arm64\.zip$/);
     expect(fn.reserved_concurrent_executions).toBeUndefined();
   });

@@ -27,6 +27,18 @@ describe('variant preset', () => {
     expect(preset.variants).toBe(DEFAULT_PRESET.variants);
   });
 
+  test('fails a fit or a PNG policy it does not know, as a preset read from VARIANT_PRESET can have', () => {
+    const problems = presetProblems({
+      ...DEFAULT_PRESET,
+      variants: [{ name: 'x', width: 100, fit: 'contain' as never, formats: ['webp'] }],
+      png: 'sometimes' as never,
+    });
+    expect(problems).toEqual([
+      'Expected one of cover, inside for variant "x" fit but received "contain"',
+      'Expected one of never, alpha-or-lossless, always for png but received "sometimes"',
+    ]);
+  });
+
   test('reports every problem of a broken preset', () => {
     const problems = presetProblems({
       ...DEFAULT_PRESET,
@@ -34,20 +46,22 @@ describe('variant preset', () => {
         { name: 'Big One', width: 0, fit: 'inside', formats: ['webp'] },
         { name: 'sq', width: 100, fit: 'cover', formats: [] },
         { name: 'sq', width: 100, height: 100, fit: 'cover', formats: ['gif' as never] },
+        { name: '640-anim', width: 640, fit: 'inside', formats: ['webp'] },
       ],
       encoders: { ...DEFAULT_PRESET.encoders, webp: { quality: 101, effort: 4 } },
       background: 'white',
     });
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/"Big One": name must be/),
-        expect.stringMatching(/"Big One": expected width between 1 and 8192 but received 0/),
+        expect.stringMatching(/^Expected 1-32 lower-case letters, digits or hyphens for variant "Big One" name but received "Big One"$/),
+        expect.stringMatching(/^Expected an integer from 1 to 8192 for variant "Big One" width but received 0$/),
         expect.stringMatching(/"sq": fit "cover" needs a height/),
         expect.stringMatching(/"sq": lists no formats/),
         expect.stringMatching(/"sq": name is used twice/),
-        expect.stringMatching(/"sq": unknown format "gif"/),
-        expect.stringMatching(/webp quality must be an integer from 1 to 100 but received 101/),
-        expect.stringMatching(/background must be a colour like #ffffff but received "white"/),
+        expect.stringMatching(/^Expected one of avif, webp, jpeg, png for a format of variant "sq" but received "gif"$/),
+        expect.stringMatching(/^Expected an integer from 1 to 100 for webp quality but received 101$/),
+        expect.stringMatching(/^Expected a colour like #ffffff for background but received "white"$/),
+        expect.stringMatching(/^Expected a name not ending in "-anim" for variant "640-anim" name but received "640-anim" \(it marks/),
       ]),
     );
   });

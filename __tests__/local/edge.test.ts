@@ -15,7 +15,6 @@ import {
   readDistribution,
   startLocalEdge,
 } from '../../local/edge';
-import { matchesPathPattern, normalizeRequestPath, selectBehaviour } from '../../local/path-pattern';
 import { LocalServers, localClientConfig, startLocalServers } from '../../local/servers';
 
 /*
@@ -58,49 +57,6 @@ beforeAll(() => {
 });
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-describe('path patterns', () => {
-  test('match case-sensitively, with or without the leading slash', () => {
-    expect(matchesPathPattern('/webp/*', '/webp/a/640.webp')).toBe(true);
-    expect(matchesPathPattern('webp/*', '/webp/a/640.webp')).toBe(true);
-    expect(matchesPathPattern('/webp/*', '/WebP/a/640.webp')).toBe(false);
-    expect(matchesPathPattern('/webp/*', '/webpx/a/640.webp')).toBe(false);
-    expect(matchesPathPattern('/webp', '/webp/a')).toBe(false);
-  });
-
-  test('`*` matches any run of characters, `/` and nothing included', () => {
-    expect(matchesPathPattern('*.jpg', '/a/b/c.jpg')).toBe(true);
-    expect(matchesPathPattern('/images/*', '/images/')).toBe(true);
-    expect(matchesPathPattern('/a/*/c/*.png', '/a/x/y/c/z.png')).toBe(true);
-    expect(matchesPathPattern('/a/*/c/*.png', '/a/x/y/c/z.jpg')).toBe(false);
-    expect(matchesPathPattern('*', '/')).toBe(true);
-    expect(matchesPathPattern('/*a*a*a*a*a*b', `/${'a'.repeat(200)}`)).toBe(false);
-  });
-
-  test('`?` matches exactly one character', () => {
-    expect(matchesPathPattern('/img/?.png', '/img/a.png')).toBe(true);
-    expect(matchesPathPattern('/img/?.png', '/img/ab.png')).toBe(false);
-    expect(matchesPathPattern('/img/?.png', '/img/.png')).toBe(false);
-    expect(matchesPathPattern('/v?/*', '/v2/x')).toBe(true);
-  });
-
-  test('the first ordered behaviour that matches wins, the default takes the rest', () => {
-    const ordered = [{ pathPattern: '/images/special/*', id: 1 }, { pathPattern: '/images/*', id: 2 }, { pathPattern: '/images/special/x', id: 3 }];
-    const fallback = { pathPattern: '*', id: 0 };
-    expect(selectBehaviour(ordered, fallback, '/images/special/x').id).toBe(1);
-    expect(selectBehaviour(ordered, fallback, '/images/other').id).toBe(2);
-    expect(selectBehaviour(ordered, fallback, '/nothing/here').id).toBe(0);
-  });
-
-  test('are matched against the path normalized as RFC 3986 says', () => {
-    expect(normalizeRequestPath('/a/./b/../c')).toBe('/a/c');
-    expect(normalizeRequestPath('/%77ebp/%7e/%2E%2E/x%2fy')).toBe('/webp/x%2Fy');
-    expect(normalizeRequestPath('/a/b/..')).toBe('/a/');
-    const ordered = [{ pathPattern: '/webp/*' }];
-    expect(selectBehaviour(ordered, { pathPattern: '*' }, '/images/../webp/x.webp')).toBe(ordered[0]);
-    expect(selectBehaviour(ordered, { pathPattern: '*' }, '/%77ebp/x.webp')).toBe(ordered[0]);
-  });
-});
 
 describe('readDistribution', () => {
   test('reads origins, behaviours, function and headers policy from the synthesized stack', () => {

@@ -19,8 +19,10 @@ import { FailureDestinationMessage, failureQueueDir, listFailureMessages } from 
 import { processAlive, runtimeInfoPath } from '../../local/runtime-info';
 import { Runtime, startRuntime } from '../../local/runtime';
 import { LOCAL_CREDENTIALS, localClientConfig } from '../../local/servers';
+import { objectCreatedEvent } from '../../fixtures/s3-events';
 import { Run, runImgopt } from '../support/run-imgopt';
 import { stackFile } from '../../local/stack';
+import { animatedGif } from '../../fixtures/images';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -88,11 +90,11 @@ describe('local runtime with the processor', () => {
 
   const byKey = (key: string) => uploads.find((upload) => upload.key === key) as Record<string, any>;
 
-  test('upload --json reports every image with its id, status and variants; a failure makes exit code 2', () => {
+  test('upload --json reports every image with its id, status and variants; a failure makes exit code 3', () => {
     expect(run.stderr).toContain('Uploading 3 images');
     expect(uploads.map((upload) => upload.key).sort()).toEqual(['images/corrupt.jpg', 'images/logo.png', 'images/summer trip+2.JPG']);
     for (const upload of uploads) expect(upload.image_id).toMatch(/^[0-9a-f]{24}$/);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(3);
   });
 
   test('a photo with a space, a plus and an upper-case .JPG ends COMPLETED with variants and savings', () => {
@@ -160,6 +162,71 @@ describe('local runtime with the processor', () => {
     expect(fetched.code).toBe(0);
     expect(JSON.parse(fetched.stdout)).toMatchObject({ status: 200, content_type: 'image/webp', format: 'webp' });
     expect((await sharp(output).metadata()).format).toBe('webp');
+  });
+});
+
+describe('animated uploads through the local runtime and edge', () => {
+  const CHROMIUM_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
+  const SHARED_GIF = path.resolve(ROOT, '..', 'shared', 'images', 'edge', 'sharpfixture__animated-loop-3.gif');
+  let runtime: Runtime;
+  let dataDir: string;
+  let uploads: Array<Record<string, any>>;
+  let run: Run;
+  let source: Buffer;
+
+  beforeAll(async () => {
+    dataDir = path.join(work, 'animated');
+    runtime = await startRuntime({ dataDir, stackFile: stack, port: 0, retryDelayMs: 50 });
+    const images = path.join(work, 'animated-images');
+    fs.mkdirSync(images);
+    if (!fs.existsSync(SHARED_GIF)) process.stderr.write(`Using a made GIF: ${SHARED_GIF} is absent\n`);
+    source = fs.existsSync(SHARED_GIF) ? fs.readFileSync(SHARED_GIF) : await animatedGif(370, 285, 10, { delay: 3000, loop: 3 });
+    fs.writeFileSync(path.join(images, 'banner.gif'), source);
+    fs.writeFileSync(path.join(images, 'three-thousand.gif'), await animatedGif(16, 16, 3000));
+    run = await imgopt(['upload', images, '--json', '--timeout', '50'], dataDir);
+    uploads = JSON.parse(run.stdout || '[]');
+  }, 60_000);
+
+  afterAll(() => runtime?.close());
+
+  const byKey = (key: string) => uploads.find((upload) => upload.key === key) as Record<string, any>;
+
+  test('the negotiated URL serves the animated WebP, with the same frames and delays, for Chromium\'s Accept', async () => {
+    const banner = byKey('animated-images/banner.gif');
+    expect(banner.status).toBe('COMPLETED');
+    expect(banner.negotiated_urls['640']).toBe(`${runtime.info.edgeUrl}/images/${banner.image_id}/640-anim`);
+    const response = await fetch(banner.negotiated_urls['640'], { headers: { accept: CHROMIUM_ACCEPT } });
+    expect(response.headers.get('content-type')).toBe('image/webp');
+    const served = await sharp(Buffer.from(await response.arrayBuffer()), { animated: true }).metadata();
+    const original = await sharp(source, { animated: true }).metadata();
+    expect({ pages: served.pages, delay: served.delay, loop: served.loop }).toEqual({ pages: original.pages, delay: original.delay, loop: original.loop });
+  });
+
+  test('the same URL serves a still JPEG for Accept: image/jpeg', async () => {
+    const banner = byKey('animated-images/banner.gif');
+    const response = await fetch(banner.negotiated_urls['640'], { headers: { accept: 'image/jpeg' } });
+    expect(response.headers.get('content-type')).toBe('image/jpeg');
+    expect((await sharp(Buffer.from(await response.arrayBuffer())).metadata()).pages ?? 1).toBe(1);
+  });
+
+  test('upload and status show the animation and which renditions are animated', async () => {
+    const banner = byKey('animated-images/banner.gif');
+    expect(banner.original).toMatchObject({ animated: true, frames: 10 });
+    // Every WebP but the thumbnail's is animated; every other rendition is a still poster.
+    const animated = banner.variants.filter((variant: any) => variant.animated).map((variant: any) => `${variant.format}/${variant.name}`);
+    const expected = banner.variants.filter((variant: any) => variant.format === 'webp' && variant.name !== 'thumb').map((variant: any) => `webp/${variant.name}`);
+    expect(animated).toEqual(expected);
+    expect(animated.length).toBeGreaterThan(1);
+    const status = await imgopt(['status', banner.image_id], dataDir);
+    expect(status.stdout).toMatch(/animated: 10 frames, \d+\.\d\d s per pass, (plays \d+ times?|loops forever)/);
+    expect(status.stdout).toMatch(/webp .*640\.webp  animated, 10 frames/);
+  });
+
+  test('a 3000-frame GIF ends FAILED with TOO_MANY_FRAMES and no variants, and the runtime stays up', async () => {
+    const long = byKey('animated-images/three-thousand.gif');
+    expect(long).toMatchObject({ status: 'FAILED', reason: 'TOO_MANY_FRAMES', variants: [] });
+    const again = await fetch(byKey('animated-images/banner.gif').negotiated_urls.thumb, { headers: { accept: CHROMIUM_ACCEPT } });
+    expect(again.status).toBe(200);
   });
 });
 
@@ -279,7 +346,7 @@ describe('local runtime Lambda semantics (recording handler)', () => {
   test('the Invoke API runs a RequestResponse invocation and answers with the result, or the error', async () => {
     const lambda = new LambdaClient({ endpoint: runtime.info.lambdaEndpoint, region: runtime.stack.region, credentials: LOCAL_CREDENTIALS });
     try {
-      const event = (key: string) => Buffer.from(JSON.stringify({ Records: [{ s3: { bucket: { name: runtime.info.uploadBucket }, object: { key } } }] }));
+      const event = (key: string) => Buffer.from(JSON.stringify(objectCreatedEvent({ bucket: runtime.info.uploadBucket, key })));
       const ok = await lambda.send(new InvokeCommand({ FunctionName: runtime.info.functionName, Payload: event('ok.jpg') }));
       expect(ok.StatusCode).toBe(200);
       expect(ok.FunctionError).toBeUndefined();

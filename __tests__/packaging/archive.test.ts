@@ -13,11 +13,13 @@ import { PutObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { buildApp } from '../../main';
-import { bundleProcessor, FunctionArchitecture } from '../../packaging/bundle';
+import { Architecture } from '../../lib/lambda-runtime';
+import { bundleProcessor } from '../../packaging/bundle';
 import { lambdaNode } from '../../measure/lambda-node';
 import { deriveImageId } from '../../lib/keys';
-import { LocalServers, createPipelineResources, encodeS3EventKey, localAwsEnvironment, localClientConfig, startLocalServers } from '../../local/servers';
+import { LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers } from '../../local/servers';
 import { photoJpeg, transparentPng } from '../../fixtures/images';
+import { objectCreatedRecord } from '../../fixtures/s3-events';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUILD_DIR = process.env.IMAGE_OPT_BUILD_DIR ?? path.join(ROOT, '.build');
@@ -25,7 +27,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-'));
 
 interface LambdaResource {
   filename: string;
-  architectures: FunctionArchitecture[];
+  architectures: Architecture[];
   memory_size: number;
   environment: { variables: Record<string, string> };
 }
@@ -65,7 +67,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 }
 
 const synthesized = synthesizedFunction();
-const architectures: Array<{ architecture: FunctionArchitecture; zip: string; label: string }> = [
+const architectures: Array<{ architecture: Architecture; zip: string; label: string }> = [
   { architecture: synthesized.fn.architectures[0], zip: synthesized.zip, label: 'the synthesized dev archive' },
 ];
 if (synthesized.fn.architectures[0] !== 'x86_64') {
@@ -113,8 +115,7 @@ describe.each(architectures)('$label ($architecture)', ({ architecture, zip }) =
       const { ETag } = await s3.send(new PutObjectCommand({ Bucket: 'imgopt-uploads-dev', Key: upload.key, Body: upload.body }));
       const etag = ETag!.replace(/"/g, '');
       records.push({
-        eventName: 'ObjectCreated:Put',
-        s3: { bucket: { name: 'imgopt-uploads-dev' }, object: { key: encodeS3EventKey(upload.key), eTag: etag, size: upload.body.length } },
+        ...objectCreatedRecord({ bucket: 'imgopt-uploads-dev', key: upload.key, eTag: etag, size: upload.body.length }),
         imageId: deriveImageId({ bucket: 'imgopt-uploads-dev', key: upload.key, etag }),
       });
     }

@@ -424,7 +424,7 @@ describe('command-line mistakes', () => {
 
   test('npm run plan with an unknown environment: one line, exit code 1', () => {
     const result = run('plan.ts', ['qa']);
-    expect(result.stderr).toBe('Unknown environment "qa": expected dev, staging, prod (for a preview stack, set ENVIRONMENT_SUFFIX=qa)\n');
+    expect(result.stderr).toBe('Unknown environment "qa": expected dev, staging, prod (for a preview stack, set IMAGE_OPT_PREVIEW_SUFFIX=qa)\n');
     expect(result.stdout).toBe('');
     expect(result.status).toBe(1);
   });

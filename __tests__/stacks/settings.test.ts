@@ -1,5 +1,4 @@
 import { environmentSettings } from '../../main';
-import { bucketNameProblems, prefixProblems, resourceNames, suffixProblems } from '../../lib/naming';
 import { ConfigError, DEFAULT_NAME_PREFIX, deploymentFromEnv } from '../../stacks/settings';
 import { testSettings } from '../support/synth';
 
@@ -12,43 +11,6 @@ function problemsOf(fn: () => unknown): string[] {
   }
   throw new Error('expected a ConfigError');
 }
-
-describe('resource names', () => {
-  test('are <prefix>-<role>-<suffix>', () => {
-    const names = resourceNames('acme', 'pr3515');
-    expect(names.uploadBucket).toBe('acme-uploads-pr3515');
-    expect(names.outputBuckets).toEqual({
-      avif: 'acme-avif-pr3515',
-      webp: 'acme-webp-pr3515',
-      jpeg: 'acme-jpeg-pr3515',
-      png: 'acme-png-pr3515',
-    });
-    expect(names.table).toBe('acme-metadata-pr3515');
-    expect(names.processorFunction).toBe('acme-processor-pr3515');
-    expect(names.processorLogGroup).toBe('/aws/lambda/acme-processor-pr3515');
-  });
-
-  test('fails a suffix with upper case, underscores, edge hyphens or too many characters', () => {
-    for (const bad of ['Dev', 'dev_1', '-dev', 'dev-', 'a--b', '', 'x'.repeat(21)]) {
-      expect(suffixProblems(bad)).toEqual([expect.stringMatching(/^Invalid environment suffix \(value: /)]);
-    }
-    expect(suffixProblems('pr3515')).toEqual([]);
-  });
-
-  test('fails a prefix that does not start with a letter', () => {
-    expect(prefixProblems('1acme')).toEqual([expect.stringMatching(/starting with a letter/)]);
-    expect(prefixProblems('acme-img')).toEqual([]);
-  });
-
-  test('fails bucket names that break the S3 rules', () => {
-    expect(bucketNameProblems('ab')).toEqual([expect.stringMatching(/must be 3 to 63 characters long, received 2/)]);
-    expect(bucketNameProblems('a'.repeat(64))).toEqual([expect.stringMatching(/received 64/)]);
-    expect(bucketNameProblems('my.bucket')).toEqual([expect.stringMatching(/only lower-case letters, digits and hyphens/)]);
-    expect(bucketNameProblems('xn--bucket')).toEqual([expect.stringMatching(/reserved prefix xn--/)]);
-    expect(bucketNameProblems('bucket-s3alias')).toEqual([expect.stringMatching(/reserved suffix -s3alias/)]);
-    expect(bucketNameProblems('good-bucket-1')).toEqual([]);
-  });
-});
 
 describe('deployment options', () => {
   test('default to the imgopt prefix, us-east-1 and a state bucket named after the prefix', () => {
@@ -85,21 +47,21 @@ describe('deployment options', () => {
 
   test('fails an IMAGE_OPT_OFFLINE that is neither on nor off', () => {
     expect(problemsOf(() => deploymentFromEnv({ IMAGE_OPT_OFFLINE: 'maybe' }))).toEqual([
-      'Invalid IMAGE_OPT_OFFLINE (value: maybe): expected 1 or 0',
+      'Expected 1 or 0 for IMAGE_OPT_OFFLINE but received "maybe"',
     ]);
   });
 });
 
 describe('environments', () => {
-  test('dev, staging and prod are always there; ENVIRONMENT_SUFFIX adds a preview', () => {
+  test('dev, staging and prod are always there; IMAGE_OPT_PREVIEW_SUFFIX adds a preview', () => {
     expect(environmentSettings({}).map((s) => s.suffix)).toEqual(['dev', 'staging', 'prod']);
-    const withPreview = environmentSettings({ ENVIRONMENT_SUFFIX: 'pr3515' });
+    const withPreview = environmentSettings({ IMAGE_OPT_PREVIEW_SUFFIX: 'pr3515' });
     expect(withPreview.map((s) => s.suffix)).toEqual(['dev', 'staging', 'prod', 'pr3515']);
     const preview = withPreview[3];
     expect(preview.logRetentionDays).toBe(7);
     expect(preview.forceDestroyBuckets).toBe(true);
     expect(preview.tags).toMatchObject({ Environment: 'pr3515', Preview: 'true', Project: 'image-optimization', ManagedBy: 'cdktf' });
-    expect(environmentSettings({ ENVIRONMENT_SUFFIX: 'prod' }).map((s) => s.suffix)).toEqual(['dev', 'staging', 'prod']);
+    expect(environmentSettings({ IMAGE_OPT_PREVIEW_SUFFIX: 'prod' }).map((s) => s.suffix)).toEqual(['dev', 'staging', 'prod']);
   });
 
   test('carry per-environment settings', () => {
@@ -115,15 +77,15 @@ describe('environments', () => {
   });
 
   test('fails a bad preview suffix with one clear line', () => {
-    expect(problemsOf(() => environmentSettings({ ENVIRONMENT_SUFFIX: 'PR_12' }))).toEqual([
-      expect.stringMatching(/^PR_12: Invalid environment suffix \(value: "PR_12"\)/),
+    expect(problemsOf(() => environmentSettings({ IMAGE_OPT_PREVIEW_SUFFIX: 'PR_12' }))).toEqual([
+      expect.stringMatching(/^PR_12: Expected lower-case letters.* for environment suffix but received "PR_12"/),
     ]);
   });
 
   test('fails bucket names that would be too long, naming the bucket', () => {
-    const problems = problemsOf(() => environmentSettings({ IMAGE_OPT_PREFIX: 'a'.repeat(40), ENVIRONMENT_SUFFIX: 'x'.repeat(20) }));
+    const problems = problemsOf(() => environmentSettings({ IMAGE_OPT_PREFIX: 'a'.repeat(40), IMAGE_OPT_PREVIEW_SUFFIX: 'x'.repeat(20) }));
     expect(problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^x{20}: Invalid S3 bucket name \(value: a{40}-uploads-x{20}\): must be 3 to 63 characters long, received 69/)]),
+      expect.arrayContaining([expect.stringMatching(/^x{20}: Expected 3 to 63 characters for S3 bucket name but received "a{40}-uploads-x{20}" \(69 characters\)/)]),
     );
     expect(problems.some((p) => p.startsWith('dev:'))).toBe(false);
   });
@@ -131,7 +93,7 @@ describe('environments', () => {
   test('fails an unknown region once, not once per environment', () => {
     const problems = problemsOf(() => environmentSettings({ IMAGE_OPT_REGION: 'us-east-9' }));
     expect(problems).toEqual([
-      'Unknown AWS region (value: us-east-9): expected one of the regions in lib/regions.ts, such as us-east-1 or eu-west-1',
+      'Expected one of the regions in lib/regions.ts, such as us-east-1 or eu-west-1 for AWS region but received "us-east-9"',
     ]);
   });
 
@@ -146,14 +108,14 @@ describe('environments', () => {
     );
     expect(problems).toEqual(
       expect.arrayContaining([
-        'dev: processor memoryMb must be an integer from 128 to 10240 but received 64',
-        'dev: processor timeoutSeconds must be an integer from 1 to 900 but received 901',
-        'dev: processor maxRetries must be an integer from 0 to 2 but received 3',
-        'dev: processor reservedConcurrency must be an integer from 1 to 10000 but received 0',
-        expect.stringMatching(/^dev: logRetentionDays must be one of 1, 3, 5/),
+        'dev: Expected an integer from 128 to 10240 for processor memoryMb but received 64',
+        'dev: Expected an integer from 1 to 900 for processor timeoutSeconds but received 901',
+        'dev: Expected an integer from 0 to 2 for processor maxRetries but received 3',
+        'dev: Expected an integer from 1 to 10000 for processor reservedConcurrency but received 0',
+        expect.stringMatching(/^dev: Expected one of 1, 3, 5, .* for logRetentionDays but received 10$/),
         expect.stringMatching(/^dev: cdn domainNames and certificateArn go together/),
-        expect.stringMatching(/^dev: cdn corsAllowedOrigins: invalid origin "example.com"/),
-        'dev: Invalid alarm email (value: not-an-email)',
+        expect.stringMatching(/^dev: Expected \* or a scheme and host .* for an origin in cdn corsAllowedOrigins but received "example.com"/),
+        'dev: Expected an email address for alarm email but received "not-an-email"',
       ]),
     );
   });
@@ -167,6 +129,6 @@ describe('environments', () => {
         },
       }),
     );
-    expect(problems).toEqual([expect.stringMatching(/^prod: Invalid cdn certificateArn .*CloudFront needs an ACM certificate in us-east-1/)]);
+    expect(problems).toEqual([expect.stringMatching(/^prod: Expected an ACM certificate in us-east-1, where CloudFront reads them, .* for cdn certificateArn but received "arn:aws:acm:eu-west-1:/)]);
   });
 });

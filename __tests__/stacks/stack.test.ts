@@ -1,4 +1,4 @@
-import { OFFLINE_ACCOUNT_ID } from '../../stacks/image-optimization-stack';
+import { OFFLINE_ACCOUNT_ID } from '../../lib/lambda-runtime';
 import { Json, only, ref, resources, synthStack, testSettings } from '../support/synth';
 
 describe('ImageOptimizationStack', () => {

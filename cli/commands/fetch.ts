@@ -5,11 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_INFO, isOutputFormat } from '../../lib/formats';
-import { findFailureMessage } from '../../local/failure-queue';
+import { expected } from '../../lib/problems';
 import type { ParsedCommand } from '../args';
-import { EXIT, UserError } from '../errors';
+import { EXIT, UsageError, UserError } from '../errors';
 import { formatBytes } from '../format';
-import { VariantUrls, checkImageId, getImage, variantUrls } from '../images';
+import { VariantUrls, checkImageId, getImage, missingImage, variantUrls } from '../images';
 import type { Target } from '../target';
 
 /** What a current browser sends for an <img>: the edge answers it with AVIF where the variant has AVIF. */
@@ -19,7 +19,7 @@ export async function fetchImage(command: ParsedCommand, connect: () => Target):
   const imageId = checkImageId(command.positionals[0]);
   const format = command.options.format as string | undefined;
   if (format !== undefined && !isOutputFormat(format)) {
-    throw new UserError(`unknown format ${JSON.stringify(format)} (expected ${OUTPUT_FORMATS.join(', ')})`);
+    throw new UsageError(expected('--format', `one of ${OUTPUT_FORMATS.join(', ')}`, format));
   }
   const target = connect();
   const record = await getImage(target, imageId);
@@ -96,16 +96,4 @@ export async function fetchImage(command: ParsedCommand, connect: () => Target):
   }
   if (output === undefined || output === '-') process.stdout.write(body);
   return EXIT.ok;
-}
-
-/** An id the table does not know: locally, say so when its event waits on the failure queue. */
-export function missingImage(target: Target, imageId: string): UserError {
-  if (target.kind === 'local') {
-    const queued = findFailureMessage(target.failureQueueDir, imageId);
-    if (queued) {
-      return new UserError(`image ${imageId} was never processed: its event is on the failure queue `
-        + `(${queued.responsePayload.errorType ?? 'Error'}: ${queued.responsePayload.errorMessage}); re-drive it with imgopt replay`);
-    }
-  }
-  return new UserError(`no image ${imageId} in ${target.table} (${target.label})`);
 }

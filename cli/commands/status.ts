@@ -3,9 +3,8 @@ import type { ImageRecord } from '../../lib/metadata';
 import type { ParsedCommand } from '../args';
 import { EXIT } from '../errors';
 import { formatBytes, formatMs, formatSaved } from '../format';
-import { checkImageId, getImage, variantUrls } from '../images';
+import { animationText, checkImageId, getImage, missingImage, qualityText, renditionNote, variantUrls } from '../images';
 import type { Target } from '../target';
-import { missingImage } from './fetch';
 
 export async function status(command: ParsedCommand, connect: () => Target): Promise<number> {
   const imageId = checkImageId(command.positionals[0]);
@@ -24,7 +23,7 @@ export function renderRecord(target: Target, record: ImageRecord): string {
   lines.push(row('source', `s3://${s.bucket}/${s.key}  (${sourceDetails.filter(Boolean).join(', ')})`));
   const o = record.original;
   if (o) {
-    const extra = [o.alpha ? 'transparency' : 'no transparency', o.orientation !== 1 ? `EXIF orientation ${o.orientation}` : undefined, o.frames > 1 ? `${o.frames} frames` : undefined];
+    const extra = [o.alpha ? 'transparency' : 'no transparency', o.orientation !== 1 ? `EXIF orientation ${o.orientation}` : undefined, o.animated ? animationText(o) : o.frames > 1 ? `${o.frames} frames` : undefined];
     lines.push(row('original', `${o.format} ${o.width}x${o.height}, ${extra.filter(Boolean).join(', ')}`));
   }
   if (record.error) lines.push(row('error', `${record.error.code}: ${record.error.message}`));
@@ -42,7 +41,7 @@ export function renderRecord(target: Target, record: ImageRecord): string {
     for (const variant of variants) {
       lines.push(`  ${variant.name.padEnd(6)} ${`${variant.width}x${variant.height}`.padEnd(10)} ${variant.negotiatedUrl}`);
       for (const format of variant.formats) {
-        lines.push(`  ${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${format.url}`);
+        lines.push(`  ${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${qualityText(format)} ${format.url}${renditionNote(format, variant.frames)}`);
       }
     }
   }

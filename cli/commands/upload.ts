@@ -5,15 +5,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { INPUT_EXTENSIONS, INPUT_FORMATS, InputFormat } from '../../lib/formats';
-import { deriveImageId } from '../../lib/keys';
 import type { ImageRecord } from '../../lib/metadata';
 import { findFailureMessage } from '../../local/failure-queue';
 import { ParsedCommand, integerOption } from '../args';
 import { EXIT, UserError } from '../errors';
 import { formatBytes, formatMs, formatSaved } from '../format';
-import { getImage, variantUrls } from '../images';
+import { animationText, getImage, qualityText, renditionNote, variantUrls } from '../images';
+import { UPLOAD_EXTENSIONS_TEXT, putUpload, uploadContentType } from '../put-upload';
 import type { Target } from '../target';
 
 interface ImageFile {
@@ -36,10 +34,6 @@ interface UploadResult {
   readonly message?: string;
 }
 
-const FORMAT_BY_EXTENSION = new Map<string, InputFormat>(
-  INPUT_FORMATS.flatMap((format) => INPUT_EXTENSIONS[format].map((extension) => [extension, format] as [string, InputFormat])),
-);
-const EXTENSIONS_TEXT = INPUT_FORMATS.flatMap((format) => INPUT_EXTENSIONS[format]).map((e) => `.${e}`).join(', ');
 const PARALLEL_UPLOADS = 4;
 
 export async function upload(command: ParsedCommand, connect: () => Target): Promise<number> {
@@ -53,14 +47,7 @@ export async function upload(command: ParsedCommand, connect: () => Target): Pro
   progress(`Uploading ${images.length} image${images.length === 1 ? '' : 's'} (${formatBytes(total)}) to ${target.uploadBucket} (${target.label})`);
   const started = Date.now();
   const uploaded = await mapLimit(images, PARALLEL_UPLOADS, async (image, index) => {
-    const body = fs.readFileSync(image.file);
-    const answer = await target.s3.send(new PutObjectCommand({
-      Bucket: target.uploadBucket,
-      Key: image.key,
-      Body: body,
-      ContentType: image.contentType,
-    }));
-    const imageId = deriveImageId({ bucket: target.uploadBucket, key: image.key, versionId: answer.VersionId, etag: answer.ETag });
+    const imageId = await putUpload(target, image.key, fs.readFileSync(image.file), image.contentType);
     progress(`  [${index + 1}/${images.length}] ${image.key}  ${formatBytes(image.bytes)}  image ${imageId}`);
     return { image, imageId };
   });
@@ -109,12 +96,12 @@ export function collectImages(paths: readonly string[], prefix: string): ImageFi
       }
     } else {
       const image = imageFile(path.resolve(given), `${keyPrefix}${path.basename(given)}`);
-      if (!image) throw new UserError(`${given} is not an image (expected ${EXTENSIONS_TEXT}, in any letter case)`);
+      if (!image) throw new UserError(`${given} is not an image (expected ${UPLOAD_EXTENSIONS_TEXT}, in any letter case)`);
       images.push(image);
     }
   }
   for (const file of skipped) process.stderr.write(`imgopt: skipping ${file} (not an image)\n`);
-  if (images.length === 0) throw new UserError(`no images to upload in ${paths.join(', ')} (expected ${EXTENSIONS_TEXT})`);
+  if (images.length === 0) throw new UserError(`no images to upload in ${paths.join(', ')} (expected ${UPLOAD_EXTENSIONS_TEXT})`);
   const seen = new Map<string, string>();
   for (const image of images) {
     const other = seen.get(image.key);
@@ -125,10 +112,8 @@ export function collectImages(paths: readonly string[], prefix: string): ImageFi
 }
 
 function imageFile(file: string, key: string): ImageFile | undefined {
-  const format = FORMAT_BY_EXTENSION.get(path.extname(file).slice(1).toLowerCase());
-  if (!format) return undefined;
-  // The MIME type of each input format is image/<format>: image/jpeg, image/png, image/webp, image/gif, image/avif, image/tiff.
-  return { file, key, bytes: fs.statSync(file).size, contentType: `image/${format}` };
+  const contentType = uploadContentType(file);
+  return contentType ? { file, key, bytes: fs.statSync(file).size, contentType } : undefined;
 }
 
 /** Files under a folder, sorted; hidden files and folders (.git, .DS_Store) are not images anyone meant to upload. */
@@ -202,10 +187,12 @@ function resultText(target: Target, result: UploadResult): string {
   if (result.outcome === 'COMPLETED' && record) {
     const source = record.source?.bytes ?? image.bytes;
     lines.push(`    ${formatBytes(source)} uploaded, ${formatSaved(record.bytes_saved, source)}`);
+    const animation = record.original && animationText(record.original);
+    if (animation) lines.push(`    ${animation}`);
     for (const variant of variantUrls(target.cdnUrl, record)) {
       lines.push(`    ${variant.name.padEnd(6)} ${`${variant.width}x${variant.height}`.padEnd(10)} ${variant.negotiatedUrl}`);
       for (const format of variant.formats) {
-        lines.push(`    ${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${format.url}`);
+        lines.push(`    ${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${qualityText(format)} ${format.url}${renditionNote(format, variant.frames)}`);
       }
     }
   }
@@ -235,6 +222,9 @@ function resultJson(target: Target, result: UploadResult): Record<string, unknow
       bytes: format.bytes,
       url: format.url,
       negotiated_url: variant.negotiatedUrl,
+      ...(format.animated ? { animated: true, frames: variant.frames } : {}),
+      ...(format.quality !== undefined ? { quality: format.quality } : {}),
+      ...(format.score !== undefined ? { score: format.score, score_source: format.score_source } : {}),
     }))),
   };
 }

@@ -45,7 +45,8 @@ export async function handler(event: S3Event, context: Context): Promise<Process
     store: new MetadataStore(dynamodb, config.table),
     metrics: new Metrics(config.metricsNamespace, config.environment),
     log,
-    limits: limitsForMemory(configuredMemoryMb()),
+    // The invocation's time left at its start is the function's timeout, less its cold start.
+    limits: limitsForMemory(configuredMemoryMb(), context.getRemainingTimeInMillis?.()),
     concurrency: Math.max(1, Math.min(4, availableParallelism())),
   };
 

@@ -73,6 +73,10 @@ export interface Inspection {
   readonly orientation: number;
   readonly alpha: boolean;
   readonly frames: number;
+  /** Delay of each frame in milliseconds, as the file stores it (animated GIF and WebP only). */
+  readonly delays?: readonly number[];
+  /** Times the animation plays, 0 = forever (animated GIF and WebP only). */
+  readonly loop?: number;
 }
 
 /** Checks an upload's bytes against the limits and reads its header; throws `PermanentFailure` for bad input. */
@@ -117,6 +121,7 @@ export async function inspect(bytes: Uint8Array, limits: InputLimits): Promise<I
     orientation,
     alpha: metadata.hasAlpha === true,
     frames,
+    ...(frames > 1 && metadata.delay ? { delays: metadata.delay, loop: metadata.loop ?? 0 } : {}),
   };
 }
 

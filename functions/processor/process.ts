@@ -10,6 +10,7 @@ import { FunctionConfig } from '../../lib/function-environment';
 import { outputKey } from '../../lib/keys';
 import { OriginalRecord, VariantRecord } from '../../lib/metadata';
 import { Upload } from './event';
+import { animationOf, checkAnimationBudget } from './animation';
 import { Inspection, inspect } from './inspect';
 import { InputLimits } from './limits';
 import { Log } from './log';
@@ -40,6 +41,7 @@ export interface ProcessorDeps {
 }
 
 function originalRecord(inspection: Inspection): OriginalRecord {
+  const animation = animationOf(inspection);
   return {
     format: inspection.format,
     width: inspection.width,
@@ -47,6 +49,7 @@ function originalRecord(inspection: Inspection): OriginalRecord {
     alpha: inspection.alpha,
     orientation: inspection.orientation,
     frames: inspection.frames,
+    ...(animation ? { animated: true, duration_ms: animation.durationMs, loop: animation.loop } : {}),
   };
 }
 
@@ -96,6 +99,7 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs
     const source = await readUpload(s3, upload);
     bytesIn = source.bytes.length;
     inspection = await inspect(source.bytes, limits);
+    checkAnimationBudget(inspection, config.preset, limits.animation);
     const rendition = await render(source.bytes, inspection, config.preset, limits.maxPixels, { concurrency: deps.concurrency });
     await writeVariants(s3, config.outputBuckets, upload.imageId, rendition.variants);
 
@@ -106,6 +110,9 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs
       height: variant.height,
       key: outputKey(variant.format, upload.imageId, variant.name),
       bytes: variant.data.length,
+      ...(variant.frames ? { animated: true, frames: variant.frames } : {}),
+      ...(variant.quality !== undefined ? { quality: variant.quality } : {}),
+      ...(variant.score !== undefined ? { score: variant.score, score_source: variant.scoreSource } : {}),
     }));
     const bytesOut = variants.reduce((sum, variant) => sum + variant.bytes, 0);
     const processingMs = Date.now() - started;

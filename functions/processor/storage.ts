@@ -62,8 +62,15 @@ export async function readUpload(s3: S3Client, upload: Upload): Promise<SourceBy
       Key: upload.key,
       ...(upload.versionId ? { VersionId: upload.versionId } : upload.etag ? { IfMatch: `"${upload.etag}"` } : {}),
     }));
+    const etag = object.ETag?.replace(/"/g, '');
+    // The answer is checked too: a server that ignores If-Match (s3rver does) must not hand over a newer upload.
+    // Its body is not read.
+    if (upload.versionId ? object.VersionId !== upload.versionId : upload.etag && etag !== upload.etag) {
+      (object.Body as { destroy?: () => void } | undefined)?.destroy?.();
+      throw new SupersededUpload(`s3://${upload.bucket}/${upload.key} changed while it was read`);
+    }
     const bytes = object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
-    return { bytes, contentType: object.ContentType, etag: object.ETag?.replace(/"/g, ''), versionId: object.VersionId };
+    return { bytes, contentType: object.ContentType, etag, versionId: object.VersionId };
   } catch (error) {
     if (missing(error)) throw new SupersededUpload(`s3://${upload.bucket}/${upload.key} changed while it was read`);
     throw error;

@@ -7,13 +7,16 @@
  * (encodes are single-threaded, so parallelism comes from running pipelines side by side). The steps are exported
  * so that `npm run bench` can time each one alone, exactly as `render` runs it. Nothing of the upload's
  * metadata reaches an output: the outputs are made from raw pixels, so no EXIF, GPS, XMP or ICC block can follow.
- * Alpha is kept in AVIF, WebP and PNG; JPEG is flattened onto the preset's background. Nothing is upscaled. Only
- * the first frame of an animation is rendered.
+ * Alpha is kept in AVIF, WebP and PNG; JPEG is flattened onto the preset's background. Nothing is upscaled. An
+ * animated upload is rendered by animation.ts (animated WebP renditions, first-frame posters made with these steps).
  */
 import sharp from 'sharp';
 import { OutputFormat } from '../../lib/formats';
+import { ScoreSource } from '../../lib/metadata';
 import { VariantPreset, VariantSpec } from '../../lib/variants';
+import { animationOf, renderAnimated } from './animation';
 import { Inspection, decodeFailure } from './inspect';
+import { chooseQualities, choiceKey } from './targeting';
 
 export interface RenderedVariant {
   readonly format: OutputFormat;
@@ -21,6 +24,13 @@ export interface RenderedVariant {
   readonly width: number;
   readonly height: number;
   readonly data: Buffer;
+  /** Frames of an animated rendition; absent on stills. */
+  readonly frames?: number;
+  /** Encoder quality setting used (lossy formats). */
+  readonly quality?: number;
+  /** SSIMULACRA 2 score against the source resized to the same size (`target` mode). */
+  readonly score?: number;
+  readonly scoreSource?: ScoreSource;
 }
 
 export interface Rendition {
@@ -92,40 +102,62 @@ export async function decode(input: Uint8Array, inspection: Inspection, preset: 
   }
 }
 
-/** One format of one variant, resized and encoded from the decode. */
-export async function encode(raw: Raw, variant: VariantSpec, format: OutputFormat, preset: VariantPreset): Promise<RenderedVariant> {
+/**
+ * The pixels of one format of one variant before encoding: resized (cropped for `cover`) from the decode and, for
+ * JPEG of a source with alpha, flattened onto the preset's background. The targeting search scores against these.
+ */
+export async function resized(raw: Raw, variant: VariantSpec, format: OutputFormat, preset: VariantPreset): Promise<Raw> {
   const size = variantSize(variant, raw.width, raw.height);
-  const resize = (source: Raw) => sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } })
-    .resize(size.width, size.height, { fit: variant.fit === 'cover' ? 'cover' : 'fill', position: 'attention' });
-  let pipeline = resize(raw);
-  if (format === 'jpeg' && (raw.channels === 2 || raw.channels === 4) && variant.fit === 'cover') {
-    // sharp flattens before it crops: crop the transparent pixels first, so the JPEG thumbnail shows the same part
-    // of the image as the AVIF and WebP ones, then flatten.
-    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-    pipeline = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
-  }
+  const { data, info } = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+    .resize(size.width, size.height, { fit: variant.fit === 'cover' ? 'cover' : 'fill', position: 'attention' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const pixels: Raw = { data, width: info.width, height: info.height, channels: info.channels };
+  if (format !== 'jpeg' || (pixels.channels !== 2 && pixels.channels !== 4)) return pixels;
+  // Cropped before it is flattened, so the JPEG thumbnail shows the same part of the image as the AVIF and WebP ones.
+  const flat = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
+    .flatten({ background: preset.background })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: flat.data, width: flat.info.width, height: flat.info.height, channels: flat.info.channels };
+}
+
+/** The encoder quality of `format` in fixed mode (undefined for lossless PNG). */
+export function fixedQuality(format: OutputFormat, preset: VariantPreset): number | undefined {
+  return format === 'png' ? undefined : preset.encoders[format].quality;
+}
+
+/**
+ * Encodes pixels from `resized` as one format. `quality` replaces the preset's encoder quality (`target` mode, where
+ * AVIF also takes the quality policy's effort).
+ */
+export async function encodePixels(pixels: Raw, format: OutputFormat, preset: VariantPreset, quality?: number): Promise<Buffer> {
+  let pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } });
   const { avif, webp, jpeg, png } = preset.encoders;
+  const targeted = quality !== undefined;
   switch (format) {
     case 'avif':
-      pipeline = pipeline.avif({ quality: avif.quality, effort: avif.effort });
+      pipeline = pipeline.avif({ quality: quality ?? avif.quality, effort: targeted ? preset.quality.avifEffort : avif.effort });
       break;
     case 'webp':
-      pipeline = pipeline.webp({ quality: webp.quality, effort: webp.effort });
+      pipeline = pipeline.webp({ quality: quality ?? webp.quality, effort: webp.effort });
       break;
     case 'jpeg':
-      pipeline = pipeline.flatten({ background: preset.background }).jpeg({ quality: jpeg.quality, mozjpeg: jpeg.mozjpeg });
+      pipeline = pipeline.flatten({ background: preset.background }).jpeg({ quality: quality ?? jpeg.quality, mozjpeg: jpeg.mozjpeg });
       break;
     case 'png':
       pipeline = pipeline.png({ compressionLevel: png.compressionLevel, adaptiveFiltering: true });
       break;
   }
-  return pipeline.toBuffer({ resolveWithObject: true }).then(({ data, info }) => ({
-    format,
-    name: variant.name,
-    width: info.width,
-    height: info.height,
-    data,
-  }));
+  return pipeline.toBuffer();
+}
+
+/** One format of one variant, resized and encoded from the decode (at `quality` when given, else the fixed settings). */
+export async function encode(raw: Raw, variant: VariantSpec, format: OutputFormat, preset: VariantPreset, quality?: number): Promise<RenderedVariant> {
+  const pixels = await resized(raw, variant, format, preset);
+  const data = await encodePixels(pixels, format, preset, quality);
+  const used = quality ?? fixedQuality(format, preset);
+  return { format, name: variant.name, width: pixels.width, height: pixels.height, data, ...(used !== undefined ? { quality: used } : {}) };
 }
 
 /** The ~16 px wide blurred WebP data URI, from the decode. */
@@ -149,6 +181,8 @@ export async function render(
   maxPixels: number,
   options: RenderOptions = {},
 ): Promise<Rendition> {
+  const animation = animationOf(inspection);
+  if (animation) return renderAnimated(input, inspection, animation, preset, maxPixels, options);
   const raw = await decode(input, inspection, preset, maxPixels);
   const jobs = preset.variants.flatMap((variant) => formatsFor(variant, preset, inspection).map((format) => ({ variant, format })));
   const costOf = (job: (typeof jobs)[number]) => {
@@ -157,15 +191,19 @@ export async function render(
   };
   const order = jobs.map((job, index) => ({ index, cost: costOf(job) })).sort((a, b) => b.cost - a.cost);
 
+  const placeholder = placeholderFor(raw);
+  const choices = preset.quality.mode === 'target' ? await chooseQualities(raw, preset, jobs) : new Map();
   const results: RenderedVariant[] = new Array(jobs.length);
   let next = 0;
   const worker = async () => {
     while (next < order.length) {
       const { index } = order[next++];
-      results[index] = await encode(raw, jobs[index].variant, jobs[index].format, preset);
+      const { variant, format } = jobs[index];
+      const choice = choices.get(choiceKey(variant, format));
+      results[index] = choice?.rendered
+        ?? { ...(await encode(raw, variant, format, preset, choice?.quality)), ...(choice?.score !== undefined ? { score: choice.score, scoreSource: choice.scoreSource } : {}) };
     }
   };
-  const placeholder = placeholderFor(raw);
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
   return { variants: results, placeholder: await placeholder };
 }

@@ -1,11 +1,10 @@
 import type { S3Event } from 'aws-lambda';
 import { decodeS3Key, uploadsFromEvent } from '../../../functions/processor/event';
 import { deriveImageId } from '../../../lib/keys';
+import { objectCreatedEvent } from '../../../fixtures/s3-events';
 
-function event(...records: { key: string; versionId?: string; eTag?: string }[]): S3Event {
-  return {
-    Records: records.map((object) => ({ eventTime: '2026-11-22T10:00:00.000Z', s3: { bucket: { name: 'uploads' }, object: { size: 5, ...object } } })),
-  } as unknown as S3Event;
+function event(...objects: { key: string; versionId?: string; eTag?: string }[]): S3Event {
+  return objectCreatedEvent(...objects.map((object) => ({ bucket: 'uploads', size: 5, eventTime: '2026-11-22T10:00:00.000Z', ...object })));
 }
 
 describe('S3 event intake', () => {
@@ -21,7 +20,7 @@ describe('S3 event intake', () => {
   });
 
   test('derives the image id from the decoded key and the version, else the ETag', () => {
-    const [withVersion, withEtag] = uploadsFromEvent(event({ key: 'my+photo.jpg', versionId: 'v9', eTag: 'e' }, { key: 'x.jpg', eTag: 'e1' }));
+    const [withVersion, withEtag] = uploadsFromEvent(event({ key: 'my photo.jpg', versionId: 'v9', eTag: 'e' }, { key: 'x.jpg', eTag: 'e1' }));
     expect(withVersion.imageId).toBe(deriveImageId({ bucket: 'uploads', key: 'my photo.jpg', versionId: 'v9' }));
     expect(withEtag.imageId).toBe(deriveImageId({ bucket: 'uploads', key: 'x.jpg', etag: 'e1' }));
     expect(withVersion).toMatchObject({ bucket: 'uploads', versionId: 'v9', bytes: 5, eventTime: '2026-11-22T10:00:00.000Z' });

@@ -20,11 +20,13 @@ import { resourceNames } from '../../../lib/naming';
 import { overridePreset, DEFAULT_PRESET } from '../../../lib/variants';
 import { FaultProxy, startFaultProxy } from '../../../local/fault-proxy';
 import {
-  LocalServers, createPipelineResources, encodeS3EventKey, localAwsEnvironment, localClientConfig, startLocalServers,
+  LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers,
 } from '../../../local/servers';
 import type { ProcessorReport } from '../../../functions/processor';
 import { MetadataStore } from '../../../functions/processor/records';
 import { photoJpeg } from '../../../fixtures/images';
+import { seededRandom } from '../../../fixtures/random';
+import { objectCreatedEvent } from '../../../fixtures/s3-events';
 
 const names = resourceNames('imgfault', 'test');
 /** A small preset: these tests are about delivery, not pixels. */
@@ -42,20 +44,11 @@ let s3: S3Client;
 let store: MetadataStore;
 let handler: (event: S3Event, context: Context) => Promise<ProcessorReport>;
 
-/** A seeded generator, so a run injects the same faults every time. */
-function seeded(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return x / 2147483648;
-  };
-}
-
 beforeAll(async () => {
   servers = await startLocalServers({ dataDir });
   await createPipelineResources(servers, names);
-  s3Proxy = await startFaultProxy({ target: servers.s3Endpoint, service: 's3', random: seeded(1) });
-  dynamoProxy = await startFaultProxy({ target: servers.dynamodbEndpoint, service: 'dynamodb', random: seeded(2) });
+  s3Proxy = await startFaultProxy({ target: servers.s3Endpoint, service: 's3', random: seededRandom(1) });
+  dynamoProxy = await startFaultProxy({ target: servers.dynamodbEndpoint, service: 'dynamodb', random: seededRandom(2) });
   Object.assign(process.env,
     localAwsEnvironment({ s3Endpoint: s3Proxy.endpoint, dynamodbEndpoint: dynamoProxy.endpoint }),
     functionEnvironment({ table: names.table, outputBuckets: names.outputBuckets, preset: PRESET, environment: 'test', metricsNamespace: METRICS_NAMESPACE }),
@@ -90,7 +83,7 @@ async function upload(key: string, seed: number): Promise<{ event: S3Event; imag
   const etag = ETag!.replace(/"/g, '');
   return {
     imageId: deriveImageId({ bucket: names.uploadBucket, key, etag }),
-    event: { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: names.uploadBucket }, object: { key: encodeS3EventKey(key), eTag: etag, size: body.length } } }] } as unknown as S3Event,
+    event: objectCreatedEvent({ bucket: names.uploadBucket, key, eTag: etag, size: body.length }),
   };
 }
 

@@ -15,10 +15,11 @@ import { deriveImageId, outputKey } from '../../../lib/keys';
 import { ImageRecord } from '../../../lib/metadata';
 import { METRIC, METRICS_NAMESPACE } from '../../../lib/metrics';
 import { resourceNames } from '../../../lib/naming';
-import { DEFAULT_PRESET, VariantPreset } from '../../../lib/variants';
+import { DEFAULT_PRESET, VariantPreset, overridePreset } from '../../../lib/variants';
 import {
-  LocalServers, createPipelineResources, encodeS3EventKey, localAwsEnvironment, localClientConfig, startLocalServers,
+  LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers,
 } from '../../../local/servers';
+import { objectCreatedEvent } from '../../../fixtures/s3-events';
 import type { ProcessorReport } from '../../../functions/processor';
 import {
   HEIC, PDF, QUADRANTS, SVG, animatedGif, cmykJpeg, jpegWithMetadata, orientedJpeg, photoJpeg, png16, pngClaiming, transparentPng,
@@ -70,15 +71,7 @@ const context = { awsRequestId: 'req-test', getRemainingTimeInMillis: () => 60_0
 async function put(key: string, body: Buffer): Promise<{ etag: string; imageId: string; event: S3Event }> {
   const { ETag } = await s3.send(new PutObjectCommand({ Bucket: names.uploadBucket, Key: key, Body: body }));
   const etag = (ETag ?? '').replace(/"/g, '');
-  const event = {
-    Records: [{
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      eventName: 'ObjectCreated:Put',
-      eventTime: new Date().toISOString(),
-      s3: { bucket: { name: names.uploadBucket }, object: { key: encodeS3EventKey(key), eTag: etag, size: body.length } },
-    }],
-  } as unknown as S3Event;
+  const event = objectCreatedEvent({ bucket: names.uploadBucket, key, eTag: etag, size: body.length });
   return { etag, event, imageId: deriveImageId({ bucket: names.uploadBucket, key, etag }) };
 }
 
@@ -120,6 +113,12 @@ describe('a photo', () => {
     const made = result.item.variants!.map((v) => `${v.format}/${v.name}`).sort();
     const expected = DEFAULT_PRESET.variants.flatMap((v) => v.formats.map((f) => `${f}/${v.name}`)).sort();
     expect(made).toEqual(expected);
+  });
+
+  test('records each rendition\'s encoder quality (fixed mode: the preset\'s)', () => {
+    for (const variant of result.item.variants!.filter((v) => v.format !== 'png')) {
+      expect(variant.quality).toBe(DEFAULT_PRESET.encoders[variant.format as 'avif'].quality);
+    }
   });
 
   test('sizes each variant as the preset says, never upscaled, aspect kept', () => {
@@ -209,6 +208,24 @@ describe('a photo', () => {
   });
 });
 
+describe('a photo in quality target mode', () => {
+  let result: Awaited<ReturnType<typeof runUpload>>;
+  beforeAll(async () => {
+    setPreset(overridePreset(DEFAULT_PRESET, { quality: { mode: 'target' } }));
+    result = await runUpload('target mode/photo.jpg', await photoJpeg(1200, 800));
+  });
+  afterAll(() => setPreset(DEFAULT_PRESET));
+
+  test('records each lossy rendition\'s encoder quality and SSIMULACRA 2 score, at or above the target', () => {
+    for (const variant of result.item.variants!.filter((v) => v.format !== 'png')) {
+      expect(variant).toEqual(expect.objectContaining({ quality: expect.any(Number), score: expect.any(Number), score_source: expect.stringMatching(/^(measured|predicted)$/) }));
+      expect(variant.score!).toBeGreaterThanOrEqual(DEFAULT_PRESET.quality.target);
+    }
+    expect(result.item.variants!.find((v) => v.name === 'thumb' && v.format === 'avif')!.score_source).toBe('measured');
+  });
+
+});
+
 describe('pixels and metadata', () => {
   test('a transparent PNG keeps its alpha in AVIF, WebP and PNG; JPEG is flattened onto white', async () => {
     const { item } = await runUpload('logo.png', await transparentPng(600, 400));
@@ -276,15 +293,25 @@ describe('pixels and metadata', () => {
     expect(near(at(180, 120), QUADRANTS.bottomRight)).toBe(true);
   });
 
-  test('an animated GIF is rendered from its first frame only (a still per variant), and PNG is made (lossless source)', async () => {
-    const { item } = await runUpload('fun/anim.gif', await animatedGif(200, 150, 12));
+  test('an animated GIF gets animated WebP renditions and still posters, and the item records the animation', async () => {
+    const { item } = await runUpload('fun/anim.gif', await animatedGif(200, 150, 12, { delay: 90, loop: 4 }));
     expect(item.status).toBe('COMPLETED');
-    expect(item.original).toMatchObject({ format: 'gif', width: 200, height: 150, frames: 12 });
+    expect(item.original).toMatchObject({ format: 'gif', width: 200, height: 150, frames: 12, animated: true, duration_ms: 1080, loop: 4 });
     const webp = item.variants!.find((v) => v.format === 'webp' && v.name === 'full')!;
-    const meta = await sharp((await fetchObject('webp', webp.key)).body).metadata();
-    expect(meta.pages ?? 1).toBe(1);
-    expect(meta).toMatchObject({ width: 200, height: 150 });
+    expect(webp).toMatchObject({ width: 200, height: 150, animated: true, frames: 12 });
+    const meta = await sharp((await fetchObject('webp', webp.key)).body, { animated: true }).metadata();
+    expect(meta).toMatchObject({ pages: 12, pageHeight: 150, width: 200, loop: 4, delay: Array.from({ length: 12 }, () => 90) });
+    for (const still of item.variants!.filter((v) => v.format !== 'webp' || v.name === 'thumb')) {
+      expect(still.animated).toBeUndefined();
+      expect((await sharp((await fetchObject(still.format, still.key)).body, { animated: true }).metadata()).pages ?? 1).toBe(1);
+    }
     expect(item.variants!.some((v) => v.format === 'png')).toBe(true);
+  });
+
+  test('a still JPEG\'s item records no animation', async () => {
+    const { item } = await runUpload('still.jpg', await photoJpeg(300, 200));
+    expect(item.original!.animated).toBeUndefined();
+    expect(item.variants!.every((v) => v.animated === undefined && v.frames === undefined)).toBe(true);
   });
 
   test('a tiny source is never upscaled: every variant is at most its size, the thumbnail stays square', async () => {
@@ -323,6 +350,7 @@ describe('bad input ends FAILED with its own reason, no outputs, and no retry', 
     // A GIF header in front of script: a GIF/JavaScript polyglot.
     ['CORRUPT_INPUT', 'polyglot.gif', () => Buffer.from('GIF89a/*\x01\x00\x01\x00\x00\xff\x00*/=1;alert(document.domain)//', 'latin1')],
     ['CORRUPT_INPUT', 'polyglot2.gif', () => Buffer.concat([Buffer.from('GIF89a', 'latin1'), Buffer.from('*/=1;alert(1);/*'), Buffer.from([0x3b])])],
+    ['TOO_MANY_FRAMES', 'three-thousand.gif', () => animatedGif(16, 16, 3000)],
   ];
 
   test.each([...cases, ...more])('%s (%s)', async (reason, key, make) => {
@@ -335,6 +363,17 @@ describe('bad input ends FAILED with its own reason, no outputs, and no retry', 
     const metric = stdout.map((line) => JSON.parse(line)).find((line) => line.image_id === imageId);
     expect(metric).toMatchObject({ Reason: reason, [METRIC.imagesFailed]: 1 });
     expect(metric._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Environment'], ['Environment', 'Reason']]);
+  });
+
+  test('an animation whose encodes would not fit the invocation\'s time ends FAILED as ANIMATION_TOO_LARGE, no outputs', async () => {
+    // 2 s left gives a 1 s encode budget; this GIF's animated renditions are 7.9 MP of frames, ~1.6 s.
+    const upload = await put('bad/slow.gif', await animatedGif(400, 300, 40));
+    const report = await handler(upload.event, { ...context, getRemainingTimeInMillis: () => 2000 } as Context);
+    expect(report.results).toEqual([expect.objectContaining({ outcome: 'FAILED', reason: 'ANIMATION_TOO_LARGE' })]);
+    const item = await record(upload.imageId);
+    expect(item).toMatchObject({ status: 'FAILED', error: { code: 'ANIMATION_TOO_LARGE' }, original: { frames: 40, animated: true, duration_ms: 4000, loop: 0 } });
+    expect(item.error!.message).toMatch(/would take about 1\.6 s to encode; the budget is 1\.0 s/);
+    expect(await objectsOf(upload.imageId)).toEqual([]);
   });
 
   test('every reason code is distinct and described', () => {

@@ -1,0 +1,192 @@
+/**
+ * Quality `target` mode: per upload and lossy format, the lowest encoder quality whose rendition reaches the preset's
+ * SSIMULACRA 2 target, found by measuring inside the function.
+ *
+ * Cost is bounded by measuring on one size per format, the probe (the largest variant at most `probeWidth` wide):
+ * - a search over integer qualities within the format's bounds, at most `MAX_PROBES` encodes of the probe, each
+ *   decoded and scored against the source resized to the same size (`ssimulacra2Reference` prepares that once);
+ *   the next quality is interpolated from the scores seen, so 3-4 probes usually settle it;
+ * - variants smaller than the probe are cheap to score: their final renditions are scored too (`measured`), and
+ *   their quality raised by the same search where they fall short;
+ * - larger variants take the probe's quality (`predicted`): at one setting AVIF and JPEG score 1.5-3 points higher at
+ *   1280 px than at 256-640 px, WebP ~1.5 lower (../shared/TOOLCHAIN.md), so WebP's probe aims `WEBP_LARGER_MARGIN`
+ *   above the target and its prediction for larger sizes is the probe's score minus that margin.
+ * JPEG is searched first: AVIF and WebP aim at least at JPEG's score minus `FALLBACK_GAP`, so the first choice of the
+ * negotiated URL is never more than 3 points below the JPEG fallback (JPEG can overshoot where its lower bound binds).
+ * AVIF probes and renditions use the policy's effort (1: the same score +-0.5 as effort 3, 2.4x faster), so the
+ * probe's encode at the chosen quality is the served rendition.
+ */
+import sharp from 'sharp';
+import { OutputFormat } from '../../lib/formats';
+import { ScoreSource } from '../../lib/metadata';
+import { Image8, ssimulacra2Reference } from '../../lib/ssimulacra2';
+import { TARGETED_FORMATS, TargetedFormat, VariantPreset, VariantSpec } from '../../lib/variants';
+import type { Raw, RenderedVariant } from './transform';
+import { encodePixels, resized, variantSize } from './transform';
+
+/** Most encodes of the probe per format: 5 probes settle a 60-quality range to 1 with interpolation, 2 by halving. */
+export const MAX_PROBES = 5;
+/** Most extra encodes of a smaller variant that fell short at the probe's quality. */
+const MAX_VERIFY_PROBES = 3;
+/** How far below the JPEG fallback the first choice may score. */
+export const FALLBACK_GAP = 3;
+/** Aimed above the floor JPEG sets, so the measured first choice is clear of it. */
+const FALLBACK_SLACK = 0.5;
+/** WebP scores ~1.5 points lower at 1280 px than at 256-640 px at one setting (TOOLCHAIN.md "Perceptual quality"). */
+export const WEBP_LARGER_MARGIN = 1.5;
+/** Score points per quality step near the target (1280 px, 7 photos: AVIF q50->60 +7.3, WebP q80->88 +6.8, JPEG q75->82 +3.5). */
+const SLOPE: Readonly<Record<TargetedFormat, number>> = { avif: 0.73, webp: 0.85, jpeg: 0.5 };
+
+export interface Choice {
+  readonly quality: number;
+  readonly score: number;
+  readonly scoreSource: ScoreSource;
+  /** The final rendition when it was made while measuring (probe and smaller variants). */
+  readonly rendered?: RenderedVariant;
+}
+
+export function choiceKey(variant: VariantSpec, format: OutputFormat): string {
+  return `${format}/${variant.name}`;
+}
+
+/** The result of one search: the quality chosen, its score and its encoding. */
+interface Found {
+  readonly quality: number;
+  readonly score: number;
+  readonly data: Buffer;
+}
+
+/**
+ * The lowest integer quality in [min, max] scoring at least `target`, or `max` when none does (its score says so),
+ * with at most `probes` encodes plus one of `max` when the search ended without a passing quality.
+ */
+export async function searchQuality(
+  scoreAt: (quality: number) => Promise<{ score: number; data: Buffer }>,
+  target: number,
+  bounds: { min: number; max: number },
+  start: number,
+  slope: number,
+  probes: number,
+): Promise<Found> {
+  const seen = new Map<number, { score: number; data: Buffer }>();
+  let lo = bounds.min;
+  let hi = bounds.max;
+  let quality = Math.min(bounds.max, Math.max(bounds.min, Math.round(start)));
+  for (let probe = 0; probe < probes; probe += 1) {
+    const result = await scoreAt(quality);
+    seen.set(quality, result);
+    if (result.score >= target) hi = quality;
+    else lo = quality + 1;
+    if (lo >= hi) break;
+    const below = seen.get(lo - 1);
+    const above = seen.get(hi);
+    let next: number;
+    if (below && above) next = lo - 1 + Math.ceil(((target - below.score) / (above.score - below.score)) * (hi - lo + 1));
+    else if (below) next = lo - 1 + Math.ceil((target - below.score) / slope);
+    else next = hi - Math.floor((above!.score - target) / slope);
+    // Never the passing end again, never outside the bracket.
+    quality = Math.min(above ? hi - 1 : hi, Math.max(lo, next));
+  }
+  let best = seen.get(hi);
+  if (!best) {
+    best = await scoreAt(hi);
+    seen.set(hi, best);
+  }
+  return { quality: hi, ...best };
+}
+
+/** 8-bit sRGB with 3 or 4 channels, as the metric takes it (grey sources are expanded). */
+async function image8(pixels: { data: Buffer; width: number; height: number; channels: number }): Promise<Image8> {
+  if (pixels.channels === 3 || pixels.channels === 4) {
+    return { data: pixels.data, width: pixels.width, height: pixels.height, channels: pixels.channels };
+  }
+  const { data, info } = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 2 } })
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels as 3 | 4 };
+}
+
+/** Scores are recorded to 2 decimals: the metric agrees with the reference tool to ~0.5. */
+function rounded(score: number): number {
+  return Math.round(score * 100) / 100;
+}
+
+async function decoded(data: Buffer): Promise<Image8> {
+  const { data: pixels, info } = await sharp(data).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  return image8({ data: pixels, width: info.width, height: info.height, channels: info.channels });
+}
+
+/**
+ * The quality (and score) of every targeted job: AVIF, WebP and JPEG renditions of the preset's variants. PNG jobs
+ * are lossless and get no entry.
+ */
+export async function chooseQualities(
+  raw: Raw,
+  preset: VariantPreset,
+  jobs: readonly { variant: VariantSpec; format: OutputFormat }[],
+): Promise<Map<string, Choice>> {
+  const policy = preset.quality;
+  const choices = new Map<string, Choice>();
+  const area = (variant: VariantSpec) => {
+    const size = variantSize(variant, raw.width, raw.height);
+    return { ...size, pixels: size.width * size.height };
+  };
+  // The reference side of the metric, prepared once per size (and per flattening: only JPEG of an alpha source differs).
+  const references = new Map<string, Promise<{ pixels: Raw; score: (image: Image8) => number }>>();
+  const reference = (variant: VariantSpec, format: OutputFormat) => {
+    const flattened = format === 'jpeg' && (raw.channels === 2 || raw.channels === 4);
+    const key = `${variant.name}/${flattened ? 'flat' : 'as-is'}`;
+    let prepared = references.get(key);
+    if (!prepared) {
+      prepared = resized(raw, variant, format, preset).then(async (pixels) => ({ pixels, score: ssimulacra2Reference(await image8(pixels)) }));
+      references.set(key, prepared);
+    }
+    return prepared;
+  };
+  const scorer = (variant: VariantSpec, format: TargetedFormat) => async (quality: number) => {
+    const { pixels, score } = await reference(variant, format);
+    const data = await encodePixels(pixels, format, preset, quality);
+    return { data, score: score(await decoded(data)) };
+  };
+  const measuredChoice = (variant: VariantSpec, format: TargetedFormat, found: Found, size: { width: number; height: number }): Choice => {
+    const score = rounded(found.score);
+    return {
+      quality: found.quality,
+      score,
+      scoreSource: 'measured',
+      rendered: { format, name: variant.name, width: size.width, height: size.height, data: found.data, quality: found.quality, score, scoreSource: 'measured' },
+    };
+  };
+
+  const target = async (format: TargetedFormat) => {
+    const variants = jobs.filter((job) => job.format === format).map((job) => job.variant);
+    if (variants.length === 0) return;
+    const sized = variants.map((variant) => ({ variant, size: area(variant) })).sort((a, b) => a.size.pixels - b.size.pixels);
+    const fitting = sized.filter(({ size }) => size.width <= policy.probeWidth);
+    const probe = fitting.length > 0 ? fitting[fitting.length - 1] : sized[0];
+    const bounds = policy.bounds[format];
+    // The score a variant of this format must reach: the target, and no more than FALLBACK_GAP under JPEG's.
+    const aim = (variant: VariantSpec, extra: number) => {
+      const jpeg = format === 'jpeg' ? undefined : choices.get(choiceKey(variant, 'jpeg'));
+      return Math.max(policy.target + extra, jpeg ? jpeg.score - FALLBACK_GAP + FALLBACK_SLACK : -Infinity);
+    };
+    const margin = format === 'webp' && sized.some(({ size }) => size.pixels > probe.size.pixels) ? WEBP_LARGER_MARGIN : 0;
+    const found = await searchQuality(scorer(probe.variant, format), aim(probe.variant, margin), bounds, preset.encoders[format].quality, SLOPE[format], MAX_PROBES);
+    choices.set(choiceKey(probe.variant, format), measuredChoice(probe.variant, format, found, probe.size));
+    for (const { variant, size } of sized) {
+      if (variant === probe.variant) continue;
+      if (size.pixels < probe.size.pixels) {
+        const verified = await searchQuality(scorer(variant, format), aim(variant, 0), { min: found.quality, max: bounds.max }, found.quality, SLOPE[format], MAX_VERIFY_PROBES);
+        choices.set(choiceKey(variant, format), measuredChoice(variant, format, verified, size));
+      } else {
+        const predicted = format === 'webp' ? found.score - WEBP_LARGER_MARGIN : found.score;
+        choices.set(choiceKey(variant, format), { quality: found.quality, score: rounded(predicted), scoreSource: 'predicted' });
+      }
+    }
+  };
+
+  await target('jpeg');
+  await Promise.all(TARGETED_FORMATS.filter((format) => format !== 'jpeg').map(target));
+  return choices;
+}
