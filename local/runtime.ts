@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { bundleHandlerForHost } from '../packaging/bundle';
 import { decodeS3Key } from '../functions/processor/event';
-import { FUNCTION_ENV } from '../lib/function-environment';
+import { FUNCTION_ENV, readFunctionConfig } from '../lib/function-environment';
+import type { VariantPreset } from '../lib/variants';
 import { localTargetFor } from '../cli/target';
 import { AsyncInvoker, InvocationProgress } from './async-invoker';
 import { startConsole } from './console/server';
@@ -214,7 +215,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       failureQueueDir: failureQueueDir(dataDir),
       logFile,
     };
-    const info = options.consolePort === undefined ? base : { ...base, consoleUrl: await serveConsole(base, options.consolePort, cleanup) };
+    const info = options.consolePort === undefined ? base : { ...base, consoleUrl: await serveConsole(base, readFunctionConfig(fn.environment).preset, options.consolePort, cleanup) };
     writeRuntimeInfo(dataDir, info);
     const resumed = invoker.resume();
 
@@ -239,10 +240,10 @@ function consolePortInUse(port: number): string {
 }
 
 /** Starts the console over the runtime's own endpoints; stopping the runtime stops it. */
-async function serveConsole(info: ReadyRuntimeInfo, port: number, cleanup: Array<() => Promise<void> | void>): Promise<string> {
+async function serveConsole(info: ReadyRuntimeInfo, preset: VariantPreset, port: number, cleanup: Array<() => Promise<void> | void>): Promise<string> {
   const target = localTargetFor(info);
   cleanup.push(() => target.close());
-  const console = await startConsole({ target, port }).catch((error: Error) => {
+  const console = await startConsole({ target, preset, port }).catch((error: Error) => {
     throw new RuntimeError(/in use/.test(error.message) ? consolePortInUse(port) : `the console did not start: ${error.message}`);
   });
   cleanup.push(() => console.close());

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { transparentPng } from '../../fixtures/images';
 import { objectCreatedEvent } from '../../fixtures/s3-events';
 import { OUTPUT_FORMAT_INFO, OutputFormat } from '../../lib/formats';
 import type { ImageRecord } from '../../lib/metadata';
@@ -205,6 +206,26 @@ describeInChromium('the local console in Chromium', () => {
     const original = page.locator('img[alt="the original upload"]');
     expect(await until(() => original.evaluate((img: Img) => img.complete && img.naturalWidth))).toBe(record.original?.width);
     expect(await page.locator('img.placeholder').getAttribute('src')).toBe(record.placeholder);
+  });
+
+  test("a transparent image's page explains the edge's real choice: its extra PNG is never what the negotiated URL serves", async () => {
+    const upload = await fetch(`${consoleUrl}/api/uploads/cut-out.png`, {
+      method: 'PUT',
+      body: await transparentPng(900, 600),
+      headers: { 'x-imgopt-console': '1', 'content-type': 'image/png' },
+    });
+    expect(upload.status).toBe(200);
+    const { image_id: imageId } = (await upload.json()) as { image_id: string };
+    await until(async () => (await recordOf(imageId))?.status === 'COMPLETED' || undefined);
+    const record = await recordOf(imageId);
+    expect(record.variants?.some((v) => v.format === 'png')).toBe(true);
+
+    await page.goto(`${consoleUrl}/image/${imageId}`);
+    await page.locator('[data-received]').waitFor({ timeout: 20_000 });
+    const why = await page.locator('.why dd').nth(3).textContent();
+    expect(why).toMatch(/, else jpeg, which every browser decodes/);
+    expect(why).not.toMatch(/png/);
+    expect(await page.locator('.why .problem').count()).toBe(0);
   });
 
   test('the copied <picture> markup is what imgopt html prints, and renders in a blank page at its width and height', async () => {

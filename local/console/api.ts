@@ -60,6 +60,8 @@ export interface ConsoleVariant {
   readonly width: number;
   readonly height: number;
   readonly negotiated_url: string;
+  /** The formats the edge picks from for the negotiated URL, best first; the last is what every browser gets. */
+  readonly negotiation: readonly string[];
   readonly renditions: readonly ConsoleRendition[];
 }
 
@@ -67,8 +69,6 @@ export interface ConsoleImage {
   readonly row: ConsoleRow;
   readonly record: ImageRecord;
   readonly edge_url: string;
-  /** The order in which the CDN picks a format the browser accepts. */
-  readonly preference: readonly string[];
   /** The upload itself, read from the upload bucket by the console. */
   readonly original_url: string;
   readonly variants: readonly ConsoleVariant[];

@@ -19,13 +19,13 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { buildSync } from 'esbuild';
-import { OUTPUT_FORMAT_INFO, isOutputFormat } from '../../lib/formats';
-import { IMAGE_ID_PATTERN, explicitPath, negotiatedPath } from '../../lib/keys';
-import { IMAGE_STATUSES, ImageRecord, VariantRecord } from '../../lib/metadata';
+import { OUTPUT_FORMAT_INFO } from '../../lib/formats';
+import { IMAGE_ID_PATTERN, negotiatedPath } from '../../lib/keys';
+import { IMAGE_STATUSES, ImageRecord } from '../../lib/metadata';
 import { escapeHtml, markupProblem, pictureMarkup } from '../../lib/picture-markup';
-import { NEGOTIATION_PREFERENCE } from '../../lib/variants';
+import { VariantPreset, animatedNegotiationOrder, negotiationOrder } from '../../lib/variants';
 import { replayFailures } from '../../cli/failure-replay';
-import { getImage, imagesWithStatus } from '../../cli/images';
+import { getImage, imagesWithStatus, variantUrls } from '../../cli/images';
 import { UPLOAD_EXTENSIONS_TEXT, putUpload, uploadContentType } from '../../cli/put-upload';
 import type { LocalTarget } from '../../cli/target';
 import { listFailureMessages, messageImageIds } from '../failure-queue';
@@ -46,6 +46,8 @@ export const CONSOLE_HEADER = 'x-imgopt-console';
 export interface ConsoleOptions {
   /** What the console reads and writes: the local runtime's buckets, table, queue and function. */
   readonly target: LocalTarget;
+  /** The preset the function runs: which formats the edge negotiates for each variant. */
+  readonly preset: VariantPreset;
   /** @default 0 (any free port) */
   readonly port?: number;
 }
@@ -64,7 +66,7 @@ export async function startConsole(options: ConsoleOptions): Promise<LocalConsol
   let port = requested;
   const accepts = new Map<string, string>();
   const server = http.createServer((req, res) => {
-    void handle(req, res, { target: options.target, assets, port, accepts }).catch((error: Error) => {
+    void handle(req, res, { target: options.target, preset: options.preset, assets, port, accepts }).catch((error: Error) => {
       if (!res.headersSent) sendJson(res, 500, { error: error.message });
       else res.destroy();
     });
@@ -108,6 +110,7 @@ function buildPage(): Assets {
 
 interface Context {
   readonly target: LocalTarget;
+  readonly preset: VariantPreset;
   readonly assets: Assets;
   readonly port: number;
   /** The Accept header this browser sent for an image, by the probe's nonce (see /api/accept-probe). */
@@ -153,7 +156,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, conte
     const record = await getImage(target, id);
     if (!record) return sendJson(res, 404, { error: `no image ${id} in ${target.table}` });
     if (image[2]) return sendOriginal(res, target, record);
-    return sendJson(res, 200, imageDetails(target, record));
+    return sendJson(res, 200, imageDetails(target, context.preset, record));
   }
 
   const mutating = (method === 'POST' && route === '/api/replay') || (method === 'PUT' && route.startsWith('/api/uploads/'));
@@ -180,12 +183,6 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, conte
  * The quality fields the processor records on a rendition where it measures them (agreed names: the encoder's
  * quality setting, and its SSIMULACRA 2 score against the source at the same size, measured or predicted).
  */
-interface RecordedQuality {
-  readonly quality?: number;
-  readonly score?: number;
-  readonly score_source?: 'measured' | 'predicted';
-}
-
 /** A 1x1 transparent GIF: what the Accept probe answers, so the browser's image request completes. */
 const TRANSPARENT_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
@@ -291,33 +288,35 @@ function row(target: LocalTarget, record: ImageRecord): ConsoleRow {
   };
 }
 
-function imageDetails(target: LocalTarget, record: ImageRecord): ConsoleImage {
-  const variants = record.variants ?? [];
-  const names = [...new Set(variants.map((variant) => variant.name))];
+function imageDetails(target: LocalTarget, preset: VariantPreset, record: ImageRecord): ConsoleImage {
   const canMark = markupProblem(record) === undefined;
   return {
     row: row(target, record),
     record,
     edge_url: target.cdnUrl,
-    preference: [...NEGOTIATION_PREFERENCE],
     original_url: `/api/images/${record.image_id}/original`,
-    variants: names.map((name) => {
-      const made = variants.filter((variant) => variant.name === name && isOutputFormat(variant.format));
+    variants: variantUrls(target.cdnUrl, record).map((variant) => {
+      const spec = preset.variants.find((candidate) => candidate.name === variant.name);
+      const animated = variant.formats.some((format) => format.animated);
+      const made = new Set(variant.formats.map((format) => format.format));
+      // The order the generated edge function uses for this variant, limited to the formats made.
+      const negotiation = spec ? (animated ? animatedNegotiationOrder(spec) : negotiationOrder(spec)).filter((format) => made.has(format)) : [];
       return {
-        name,
-        width: made[0]?.width ?? 0,
-        height: made[0]?.height ?? 0,
-        negotiated_url: `${target.cdnUrl}${negotiatedPath(record.image_id, name)}`,
-        renditions: made.map((variant: VariantRecord & RecordedQuality) => ({
-          format: variant.format,
-          content_type: isOutputFormat(variant.format) ? OUTPUT_FORMAT_INFO[variant.format].contentType : '',
+        name: variant.name,
+        width: variant.width,
+        height: variant.height,
+        negotiated_url: variant.negotiatedUrl,
+        negotiation,
+        renditions: variant.formats.map((format) => ({
+          format: format.format,
+          content_type: OUTPUT_FORMAT_INFO[format.format].contentType,
           width: variant.width,
           height: variant.height,
-          bytes: variant.bytes,
-          url: isOutputFormat(variant.format) ? `${target.cdnUrl}${explicitPath(variant.format, record.image_id, name)}` : '',
-          quality: variant.quality ?? null,
-          score: variant.score ?? null,
-          score_source: variant.score_source ?? null,
+          bytes: format.bytes,
+          url: format.url,
+          quality: format.quality ?? null,
+          score: format.score ?? null,
+          score_source: format.score_source ?? null,
         })),
       };
     }),

@@ -372,7 +372,7 @@ async function negotiatedSection(image: ConsoleImage): Promise<HTMLElement> {
     negotiated.addEventListener('load', () => void (async () => {
       const type = await receivedType(negotiated.currentSrc || negotiated.src, accept).catch(() => undefined);
       const got = variant.renditions.find((rendition) => rendition.content_type === type);
-      const order = image.preference.filter((format) => variant.renditions.some((rendition) => rendition.format === format));
+      const order = variant.negotiation;
       const fallback = order[order.length - 1];
       const expected = order.slice(0, -1).find((format) => accept !== undefined && accepts(accept, variant.renditions.find((r) => r.format === format)?.content_type ?? '')) ?? fallback;
       negotiated.dataset.contentType = type ?? '';
