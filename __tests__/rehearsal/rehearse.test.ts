@@ -3,13 +3,13 @@
  * line's round trip through --outputs-file. About two minutes, so one test. It needs moto_server, terraform and a
  * provider mirror: where one is missing it skips and says why.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { terraformBinary } from '../../lib/terraform-binary';
 import { findMotoServer } from '../../rehearsal/moto-server';
 import { findProviderMirror } from '../../rehearsal/provider-mirror';
+import { runNode } from '../support/run-imgopt';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const moto = findMotoServer();
@@ -34,19 +34,7 @@ const alive = (pid: number) => {
   // The rehearsal's scratch folder goes under this one, so the test can tell it was removed.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-test-'));
   try {
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['-r', 'esbuild-register', path.join(ROOT, 'rehearsal', 'rehearse.ts')], {
-        cwd: ROOT,
-        env: { ...process.env, TMPDIR: tmp },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = await runNode(['-r', 'esbuild-register', path.join(ROOT, 'rehearsal', 'rehearse.ts')], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp } });
     // stderr rides along so a failure shows why.
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
 

@@ -10,9 +10,10 @@ export interface Run {
   readonly stderr: string;
 }
 
-export function runImgopt(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+/** A Node process with these arguments, its output collected. */
+export function runNode(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [IMGOPT_BIN, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -20,4 +21,8 @@ export function runImgopt(args: string[], options: { cwd: string; env?: NodeJS.P
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+export function runImgopt(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+  return runNode([IMGOPT_BIN, ...args], options);
 }
