@@ -1,15 +1,17 @@
 /**
- * Reading the metadata table (one item per image, and the status index for reports), and the URLs of an image's
- * variants on the CDN, built from the shared key layout (lib/keys.ts).
+ * Reading the metadata table (one item per image, and the status index for reports), and how the command line
+ * words an image's variants (their URLs come from lib/variant-urls.ts).
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { OutputFormat, isOutputFormat } from '../lib/formats';
-import { IMAGE_ID_PATTERN, explicitPath, negotiatedPath } from '../lib/keys';
-import { IMAGE_ID_ATTRIBUTE, ImageRecord, ImageStatus, OriginalRecord, STATUS_INDEX, ScoreSource, VariantRecord } from '../lib/metadata';
+import { IMAGE_ID_PATTERN } from '../lib/keys';
+import { IMAGE_ID_ATTRIBUTE, ImageRecord, ImageStatus, OriginalRecord, STATUS_INDEX, ScoreSource } from '../lib/metadata';
 import { expected } from '../lib/problems';
 import { findFailureMessage } from '../local/failure-queue';
 import { UsageError, UserError } from './errors';
 import type { Target } from './target';
+
+export { variantUrls } from '../lib/variant-urls';
+export type { VariantUrls } from '../lib/variant-urls';
 
 /** Fails with a clear line when the argument cannot be an image id. */
 export function checkImageId(value: string): string {
@@ -41,56 +43,6 @@ export async function imagesWithStatus(target: Target, status: ImageStatus, limi
     Limit: limit,
   }));
   return (result.Items ?? []) as ImageRecord[];
-}
-
-export interface VariantUrls {
-  readonly name: string;
-  readonly width: number;
-  readonly height: number;
-  /**
-   * The URL whose format the CDN picks from the Accept header: for a variant with an animated rendition, its
-   * animated form (`<variant>-anim`: the animated WebP, or a still for a browser without WebP).
-   */
-  readonly negotiatedUrl: string;
-  /** Frames of the variant's animated rendition; absent when every rendition is a still. */
-  readonly frames?: number;
-  readonly formats: ReadonlyArray<{
-    readonly format: OutputFormat;
-    readonly bytes: number;
-    readonly url: string;
-    readonly key: string;
-    readonly animated: boolean;
-    readonly quality?: number;
-    readonly score?: number;
-    readonly score_source?: ScoreSource;
-  }>;
-}
-
-/** An image's variants grouped by name (in the order they were made), with every URL. */
-export function variantUrls(cdnUrl: string, record: ImageRecord): VariantUrls[] {
-  const byName = new Map<string, VariantRecord[]>();
-  for (const variant of record.variants ?? []) byName.set(variant.name, [...(byName.get(variant.name) ?? []), variant]);
-  return [...byName].map(([name, variants]) => {
-    const animated = variants.find((variant) => variant.animated === true);
-    return {
-      name,
-      width: variants[0].width,
-      height: variants[0].height,
-      negotiatedUrl: `${cdnUrl}${negotiatedPath(record.image_id, name, animated !== undefined)}`,
-      ...(animated ? { frames: animated.frames } : {}),
-      formats: variants
-        .filter((variant) => isOutputFormat(variant.format))
-        .map((variant) => ({
-          format: variant.format as OutputFormat,
-          bytes: variant.bytes,
-          key: variant.key,
-          url: `${cdnUrl}${explicitPath(variant.format as OutputFormat, record.image_id, name)}`,
-          animated: variant.animated === true,
-          ...(variant.quality !== undefined ? { quality: variant.quality } : {}),
-          ...(variant.score !== undefined ? { score: variant.score, score_source: variant.score_source } : {}),
-        })),
-    };
-  });
 }
 
 /**
