@@ -1,8 +1,8 @@
 /**
- * A fault-injecting HTTP proxy for the local servers: it forwards requests to a target (s3rver or dynalite) and,
- * for a share of them, answers as an overloaded AWS service would instead: 500, 503 (S3 `SlowDown`), DynamoDB
- * throttling, a delay, or a dropped connection. The real SDK clients talk to it exactly as they talk to AWS, so the
- * retries exercised are the SDK's own and Lambda's, not a test double's.
+ * A fault-injecting HTTP proxy for the local servers: it forwards requests to a target (s3rver, dynalite or the
+ * local topic) and, for a share of them, answers as an overloaded AWS service would instead: 500, 503 (S3
+ * `SlowDown`), throttling, a delay, or a dropped connection. The real SDK clients talk to it exactly as they talk
+ * to AWS, so the retries exercised are the SDK's own and Lambda's, not a test double's.
  *
  * Used by the fault tests and `npm run load -- --faults`. Faults can be changed while it runs (`setFaults`).
  */
@@ -11,8 +11,16 @@ import type { AddressInfo } from 'node:net';
 
 export type FaultKind = 'error500' | 'error503' | 'throttle' | 'drop' | 'delay';
 
+/** The wire formats the proxy can answer in: S3's REST XML, DynamoDB's JSON, SNS's awsQuery XML. */
+export type FaultService = 's3' | 'dynamodb' | 'sns';
+
 export interface FaultRule {
   readonly kind: FaultKind;
+  /**
+   * Only in the proxy of this service: the runtime hands one rule list to all its proxies, and a rule meant for
+   * the topic must not throttle S3. @default every proxy
+   */
+  readonly service?: FaultService;
   /** Share of matching requests that get this fault, 0..1. */
   readonly rate: number;
   /** Only requests whose method and path (and DynamoDB X-Amz-Target) match. @default every request */
@@ -34,18 +42,30 @@ export interface FaultProxy {
 export interface FaultProxyOptions {
   readonly target: string;
   /** Which wire format the target speaks, for the shape of injected errors. */
-  readonly service: 's3' | 'dynamodb';
+  readonly service: FaultService;
   readonly rules?: readonly FaultRule[];
   /** Source of randomness (tests pass a seeded one). @default Math.random */
   readonly random?: () => number;
 }
 
-function injectedError(service: 's3' | 'dynamodb', kind: 'error500' | 'error503' | 'throttle'): { status: number; type: string; body: string } {
+function injectedError(service: FaultService, kind: 'error500' | 'error503' | 'throttle'): { status: number; type: string; body: string } {
   if (service === 'dynamodb') {
     if (kind === 'throttle') {
       return { status: 400, type: 'application/x-amz-json-1.0', body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate of requests exceeds the allowed throughput (injected)' }) };
     }
     return { status: kind === 'error503' ? 503 : 500, type: 'application/x-amz-json-1.0', body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error (injected)' }) };
+  }
+  if (service === 'sns') {
+    // awsQuery errors: the SDK reads the code from the XML; `Throttling` is in its list of throttling codes, and
+    // 500 and 503 are transient statuses, so it retries all three.
+    const error = kind === 'throttle' ? { status: 400, type: 'Sender', code: 'Throttling', message: 'Rate exceeded (injected)' }
+      : kind === 'error500' ? { status: 500, type: 'Receiver', code: 'InternalError', message: 'Internal error (injected)' }
+        : { status: 503, type: 'Receiver', code: 'ServiceUnavailable', message: 'Service unavailable (injected)' };
+    return {
+      status: error.status,
+      type: 'text/xml',
+      body: `<?xml version="1.0"?><ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${error.type}</Type><Code>${error.code}</Code><Message>${error.message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`,
+    };
   }
   const code = kind === 'error500' ? 'InternalError' : 'SlowDown';
   const status = kind === 'error500' ? 500 : 503;
@@ -82,7 +102,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       requests += 1;
       const body = Buffer.concat(chunks);
       const subject = `${req.method} ${req.url} ${req.headers['x-amz-target'] ?? ''}`;
-      const rule = rules.find((candidate) => (!candidate.match || candidate.match.test(subject))
+      const rule = rules.find((candidate) => (!candidate.service || candidate.service === options.service)
+        && (!candidate.match || candidate.match.test(subject))
         && (!candidate.body || candidate.body.test(body.toString('utf8')))
         && random() < candidate.rate);
       if (!rule) return forward(req, body, res);

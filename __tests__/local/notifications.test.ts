@@ -1,6 +1,6 @@
 /**
- * The local outcome topic with real parts: the real SNS client publishes to it over loopback and real HTTP servers
- * subscribe to it.
+ * The local outcome topic with real parts: the real SNS client publishes to it over loopback, real HTTP servers
+ * subscribe to it, and the fault proxy in front of it is the one the runtime uses.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { startFaultProxy } from '../../local/fault-proxy';
 import { LocalTopic, StoredNotification, notificationsDir, readNotifications, startLocalTopic } from '../../local/notifications';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:imgopt-test-outcomes';
@@ -287,5 +288,44 @@ describe('local topic', () => {
   test('fails fast on retry settings that cannot work', async () => {
     await expect(startLocalTopic({ dataDir, topicArn: TOPIC_ARN, retry: { attempts: 0 } }))
       .rejects.toThrow(/Expected positive integer for retry.attempts but received 0/);
+  });
+});
+
+describe('fault proxy in front of the topic', () => {
+  test('injected throttling makes the SDK retry and then throw a throttling error; without the rule the publish goes through', async () => {
+    const local = await topic();
+    const proxy = await startFaultProxy({ target: local.endpoint, service: 'sns', rules: [{ kind: 'throttle', rate: 1 }] });
+    opened.push(proxy);
+    const sns = client(proxy.endpoint, 2);
+
+    const error = await sns.send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: 'throttled' })).then(() => undefined, (caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'Throttling', message: 'Rate exceeded (injected)', $metadata: { httpStatusCode: 400, attempts: 2 } });
+    expect(proxy.stats().faults.throttle).toBe(2);
+    expect(local.published()).toBe(0);
+
+    proxy.setFaults([]);
+    const { MessageId } = await sns.send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: 'through' }));
+    expect(readNotifications(dataDir).map((notification) => notification.MessageId)).toEqual([MessageId]);
+  });
+
+  test('injected 503s are retried as transient errors', async () => {
+    const local = await topic();
+    const proxy = await startFaultProxy({ target: local.endpoint, service: 'sns', rules: [{ kind: 'error503', rate: 1 }] });
+    opened.push(proxy);
+
+    await expect(client(proxy.endpoint, 2).send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: 'unavailable' }))).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+      $metadata: { httpStatusCode: 503, attempts: 2 },
+    });
+  });
+
+  test('a rule for another service leaves this proxy alone', async () => {
+    const local = await topic();
+    const proxy = await startFaultProxy({ target: local.endpoint, service: 'sns', rules: [{ kind: 'throttle', rate: 1, service: 's3' }] });
+    opened.push(proxy);
+
+    await client(proxy.endpoint, 1).send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: 'not for s3' }));
+    expect(proxy.stats()).toEqual({ requests: 1, faults: { error500: 0, error503: 0, throttle: 0, drop: 0, delay: 0 } });
+    expect(local.published()).toBe(1);
   });
 });
