@@ -23,6 +23,7 @@ export interface CdnNames {
   readonly edgeFunction: string;
   readonly cachePolicy: string;
   readonly responseHeadersPolicy: string;
+  readonly negotiatedHeadersPolicy: string;
   readonly originAccessControl: string;
 }
 
@@ -61,6 +62,8 @@ export class Cdn extends Construct {
   public readonly edgeFunction: CloudfrontFunction;
   public readonly cachePolicy: CloudfrontCachePolicy;
   public readonly responseHeadersPolicy: CloudfrontResponseHeadersPolicy;
+  /** The negotiated URLs' policy: the same headers plus `Vary: Accept`. */
+  public readonly negotiatedHeadersPolicy: CloudfrontResponseHeadersPolicy;
   public readonly originAccessControl: CloudfrontOriginAccessControl;
   /** Whether the cache hit rate metric is published. */
   public readonly additionalMetrics: boolean;
@@ -93,26 +96,41 @@ export class Cdn extends Construct {
       },
     });
 
+    const securityHeadersConfig = {
+      strictTransportSecurity: {
+        accessControlMaxAgeSec: 63_072_000,
+        includeSubdomains: true,
+        preload: true,
+        override: true,
+      },
+      contentTypeOptions: { override: true },
+      referrerPolicy: { referrerPolicy: 'strict-origin-when-cross-origin', override: true },
+    };
+    const corsAllowedOrigins = [...(props.corsAllowedOrigins ?? ['*'])];
+    const corsConfig = {
+      accessControlAllowCredentials: false,
+      accessControlAllowHeaders: { items: ['*'] },
+      accessControlAllowMethods: { items: ['GET', 'HEAD'] },
+      accessControlAllowOrigins: { items: corsAllowedOrigins },
+      accessControlMaxAgeSec: 86_400,
+      originOverride: true,
+    };
     this.responseHeadersPolicy = new CloudfrontResponseHeadersPolicy(this, 'response-headers', {
       name: props.names.responseHeadersPolicy,
       comment: 'HSTS, nosniff and CORS for image reads',
-      securityHeadersConfig: {
-        strictTransportSecurity: {
-          accessControlMaxAgeSec: 63_072_000,
-          includeSubdomains: true,
-          preload: true,
-          override: true,
-        },
-        contentTypeOptions: { override: true },
-        referrerPolicy: { referrerPolicy: 'strict-origin-when-cross-origin', override: true },
-      },
-      corsConfig: {
-        accessControlAllowCredentials: false,
-        accessControlAllowHeaders: { items: ['*'] },
-        accessControlAllowMethods: { items: ['GET', 'HEAD'] },
-        accessControlAllowOrigins: { items: [...(props.corsAllowedOrigins ?? ['*'])] },
-        accessControlMaxAgeSec: 86_400,
-        originOverride: true,
+      securityHeadersConfig,
+      corsConfig,
+    });
+    // A negotiated URL's bytes depend on the browser's Accept header: a shared cache or a browser that stores them
+    // must key them by it too. (CloudFront itself keys them by the path the edge function rewrites to.) With named
+    // CORS origins the answer also depends on Origin.
+    this.negotiatedHeadersPolicy = new CloudfrontResponseHeadersPolicy(this, 'negotiated-headers', {
+      name: props.names.negotiatedHeadersPolicy,
+      comment: 'HSTS, nosniff and CORS, and Vary: Accept for the negotiated /images/ URLs',
+      securityHeadersConfig,
+      corsConfig,
+      customHeadersConfig: {
+        items: [{ header: 'Vary', value: corsAllowedOrigins.includes('*') ? 'Accept' : 'Accept, Origin', override: true }],
       },
     });
 
@@ -159,6 +177,7 @@ export class Cdn extends Construct {
       defaultCacheBehavior: {
         ...behavior,
         targetOriginId: originId(fallback),
+        responseHeadersPolicyId: this.negotiatedHeadersPolicy.id,
         functionAssociation: [{ eventType: 'viewer-request', functionArn: this.edgeFunction.arn }],
       },
       customErrorResponse: [403, 404].map((errorCode) => ({ errorCode, errorCachingMinTtl: MISS_CACHE_SECONDS })),

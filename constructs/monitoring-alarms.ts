@@ -62,6 +62,11 @@ export function createAlarms(scope: Construct, props: MonitoringProps, topics: A
     namespace: METRICS_NAMESPACE, metricName: METRIC.imagesFailed, dimensions: { [DIMENSION.environment]: props.environment },
     statistic: 'Sum', period: 900, evaluationPeriods: 1, threshold: thresholds.failedImages, comparisonOperator: 'GreaterThanOrEqualToThreshold',
   });
+  regional('uploads-stuck', {
+    alarmDescription: 'Uploads are PROCESSING for longer than the function can run: list them with imgopt report --stuck, re-drive one with imgopt replay <image_id>',
+    namespace: METRICS_NAMESPACE, metricName: METRIC.uploadsStuck, dimensions: { [DIMENSION.environment]: props.environment },
+    statistic: 'Maximum', period: FIVE_MINUTES, evaluationPeriods: 1, threshold: 1, comparisonOperator: 'GreaterThanOrEqualToThreshold',
+  });
   regional('processing-time', {
     alarmDescription: `p99 processing time per image is above ${thresholds.processingTimeP99Ms} ms`,
     namespace: METRICS_NAMESPACE, metricName: METRIC.processingTime, dimensions: { [DIMENSION.environment]: props.environment },

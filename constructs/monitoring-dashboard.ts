@@ -77,6 +77,7 @@ export function dashboardBody(props: MonitoringProps, alarmArns: string[]): Dash
         processing(METRIC.processingTime, { stat: 'p99' }),
       ]),
       widget('Bytes in and out', [processing(METRIC.bytesIn, { stat: 'Sum' }), processing(METRIC.bytesOut, { stat: 'Sum' })]),
+      widget('Uploads stuck in PROCESSING (the sweep, every 5 minutes)', [processing(METRIC.uploadsStuck, { stat: 'Maximum' })]),
       widget('Failure queue', [
         ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', ...queue, { stat: 'Maximum' }],
         ['AWS/SQS', 'ApproximateAgeOfOldestMessage', ...queue, { stat: 'Maximum', yAxis: 'right' }],

@@ -1,25 +1,32 @@
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import type { ProcessorBundle } from '../packaging/bundle';
 import { FunctionConfig, functionEnvironment } from '../lib/function-environment';
 import { LAMBDA_RUNTIME } from '../lib/lambda-runtime';
+import { STUCK_SWEEP_MINUTES } from '../lib/lease';
+import { STATUS_INDEX } from '../lib/metadata';
 
 export interface ProcessorFunctionProps {
   readonly functionName: string;
   readonly roleName: string;
   readonly logGroupName: string;
   readonly failureQueueName: string;
+  /** Name of the EventBridge rule that runs the stuck sweep (functions/processor/sweep.ts). */
+  readonly sweepScheduleName: string;
   /** The deployment archive from `bundleProcessor`. */
   readonly code: ProcessorBundle;
-  /** What the function is told through its environment variables. */
+  /** What the function is told through its environment variables; `outcomeTopicArn` is the one topic it may publish to. */
   readonly config: FunctionConfig;
   /** ARN of the bucket the function reads uploads from. */
   readonly uploadBucketArn: string;
@@ -50,6 +57,7 @@ export class ProcessorFunction extends Construct {
   public readonly logGroup: CloudwatchLogGroup;
   public readonly failureQueue: SqsQueue;
   public readonly invokeConfig: LambdaFunctionEventInvokeConfig;
+  public readonly sweepSchedule: CloudwatchEventRule;
   public readonly asset: TerraformAsset;
 
   constructor(scope: Construct, id: string, props: ProcessorFunctionProps) {
@@ -105,10 +113,24 @@ export class ProcessorFunction extends Construct {
           resources: props.outputBucketArns.map((arn) => `${arn}/*`),
         },
         {
+          // Every write is a conditional UpdateItem (functions/processor/records.ts): no PutItem, no DeleteItem.
           sid: 'RecordMetadata',
           effect: 'Allow',
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
           resources: [props.tableArn],
+        },
+        {
+          // The stuck sweep reads the status index only.
+          sid: 'SweepStatusIndex',
+          effect: 'Allow',
+          actions: ['dynamodb:Query'],
+          resources: [`${props.tableArn}/index/${STATUS_INDEX.name}`],
+        },
+        {
+          sid: 'AnnounceOutcomes',
+          effect: 'Allow',
+          actions: ['sns:Publish'],
+          resources: [props.config.outcomeTopicArn],
         },
         {
           sid: 'WriteOwnLogs',
@@ -168,6 +190,25 @@ export class ProcessorFunction extends Construct {
       maximumRetryAttempts: props.maxRetries,
       maximumEventAgeInSeconds: props.maxEventAgeSeconds,
       destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
+    });
+
+    // The stuck sweep: the same function, on a schedule (its event tells it apart from an S3 event).
+    this.sweepSchedule = new CloudwatchEventRule(this, 'sweep-schedule', {
+      name: props.sweepScheduleName,
+      description: 'Counts uploads stuck in PROCESSING and announces outcomes that were never published',
+      scheduleExpression: `rate(${STUCK_SWEEP_MINUTES} minutes)`,
+    });
+    const sweepPermission = new LambdaPermission(this, 'sweep-permission', {
+      statementId: 'AllowStuckSweepSchedule',
+      action: 'lambda:InvokeFunction',
+      functionName: this.function.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: this.sweepSchedule.arn,
+    });
+    new CloudwatchEventTarget(this, 'sweep-target', {
+      rule: this.sweepSchedule.name,
+      arn: this.function.arn,
+      dependsOn: [sweepPermission],
     });
   }
 }

@@ -14,6 +14,8 @@ export const FAILURE_REASONS = {
   TOO_MANY_PIXELS: 'the image has more pixels than the limit (decompression bomb guard)',
   TOO_MANY_FRAMES: 'the animation has more frames than the limit',
   ANIMATION_TOO_LARGE: 'the animation is over the animation budget (frames x width x height, or the time its encodes would take)',
+  /** Not bad input: the key was overwritten or deleted while this upload was processed; the newer upload's event goes on. */
+  SUPERSEDED: 'a newer upload replaced this one (or it was deleted) while it was processed',
 } as const;
 
 export type FailureReason = keyof typeof FAILURE_REASONS;
@@ -23,6 +25,30 @@ export class PermanentFailure extends Error {
   constructor(readonly reason: FailureReason, message: string = FAILURE_REASONS[reason]) {
     super(message);
     this.name = 'PermanentFailure';
+  }
+}
+
+/**
+ * The upload the event names is no longer the key's current object. Before the item is claimed nothing is recorded
+ * (the newer upload's event produces the record); after, the item ends FAILED with the reason `SUPERSEDED`.
+ */
+export class SupersededUpload extends PermanentFailure {
+  constructor(message: string) {
+    super('SUPERSEDED', message);
+    this.name = 'SupersededUpload';
+  }
+}
+
+/**
+ * Another attempt holds the upload (its claim is live). Thrown, not returned: the event must not be consumed while
+ * the upload is unfinished, so the invocation fails and Lambda's retries (then the failure queue) carry it until the
+ * holder has finished, or died and its claim has run out (lib/lease.ts). The name is the `errorType` Lambda and the
+ * local runtime record.
+ */
+export class UploadInProgress extends Error {
+  constructor(readonly imageId: string, readonly leaseExpiresAt: string | undefined) {
+    super(`image ${imageId} is being processed by another attempt (its claim holds until ${leaseExpiresAt ?? 'unknown'}); this event is retried`);
+    this.name = 'UploadInProgress';
   }
 }
 

@@ -11,6 +11,10 @@ export const FUNCTION_ENV = {
   preset: 'VARIANT_PRESET',
   environment: 'ENVIRONMENT_SUFFIX',
   metricsNamespace: 'METRICS_NAMESPACE',
+  outcomeTopicArn: 'OUTCOME_TOPIC_ARN',
+  cdnUrl: 'CDN_URL',
+  leaseSeconds: 'UPLOAD_LEASE_SECONDS',
+  stuckAfterSeconds: 'STUCK_AFTER_SECONDS',
 } as const;
 
 export interface FunctionConfig {
@@ -19,6 +23,14 @@ export interface FunctionConfig {
   readonly preset: VariantPreset;
   readonly environment: string;
   readonly metricsNamespace: string;
+  /** The SNS topic every upload's outcome is announced on (lib/outcomes.ts). */
+  readonly outcomeTopicArn: string;
+  /** The CDN's base URL (`https://d123.cloudfront.net`), for the URLs in the notifications. */
+  readonly cdnUrl: string;
+  /** How long a claim holds without renewal (lib/lease.ts). */
+  readonly leaseSeconds: number;
+  /** After how long an upload still PROCESSING counts as stuck (lib/lease.ts `stuckAfterSeconds`). */
+  readonly stuckAfterSeconds: number;
 }
 
 /** The environment variables that carry a function configuration. */
@@ -29,6 +41,10 @@ export function functionEnvironment(config: FunctionConfig): Record<string, stri
     [FUNCTION_ENV.preset]: JSON.stringify(config.preset),
     [FUNCTION_ENV.environment]: config.environment,
     [FUNCTION_ENV.metricsNamespace]: config.metricsNamespace,
+    [FUNCTION_ENV.outcomeTopicArn]: config.outcomeTopicArn,
+    [FUNCTION_ENV.cdnUrl]: config.cdnUrl,
+    [FUNCTION_ENV.leaseSeconds]: String(config.leaseSeconds),
+    [FUNCTION_ENV.stuckAfterSeconds]: String(config.stuckAfterSeconds),
   };
 }
 
@@ -53,6 +69,16 @@ export function readFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   const table = required(FUNCTION_ENV.table);
   const environment = required(FUNCTION_ENV.environment);
   const metricsNamespace = required(FUNCTION_ENV.metricsNamespace);
+  const outcomeTopicArn = required(FUNCTION_ENV.outcomeTopicArn);
+  const cdnUrl = required(FUNCTION_ENV.cdnUrl).replace(/\/+$/, '');
+  const seconds = (name: string): number => {
+    const raw = required(name);
+    const value = Number(raw);
+    if (raw && !(Number.isInteger(value) && value > 0)) problems.push(`${name} is not a whole number of seconds above 0`);
+    return value;
+  };
+  const leaseSeconds = seconds(FUNCTION_ENV.leaseSeconds);
+  const stuckAfterSeconds = seconds(FUNCTION_ENV.stuckAfterSeconds);
   const outputBuckets = json<Record<OutputFormat, string>>(FUNCTION_ENV.outputBuckets);
   const preset = json<VariantPreset>(FUNCTION_ENV.preset);
   if (outputBuckets) {
@@ -68,5 +94,5 @@ export function readFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   if (problems.length > 0 || !outputBuckets || !preset) {
     throw new Error(`Invalid processor configuration: ${problems.join('; ')}`);
   }
-  return { table, outputBuckets, preset, environment, metricsNamespace };
+  return { table, outputBuckets, preset, environment, metricsNamespace, outcomeTopicArn, cdnUrl, leaseSeconds, stuckAfterSeconds };
 }

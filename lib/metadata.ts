@@ -103,4 +103,15 @@ export interface ImageRecord {
   readonly created_at: string;
   readonly updated_at: string;
   readonly completed_at?: string;
+  /** When the outcome was published on the outcome topic (lib/outcomes.ts); absent until it was. */
+  readonly announced_at?: string;
 }
+
+/** Attribute names the processor's conditional writes name (the rest are the ImageRecord fields above). */
+export const ATTRIBUTE = {
+  status: STATUS_INDEX.hashKey,
+  updatedAt: STATUS_INDEX.rangeKey,
+  attemptId: 'attempt_id',
+  leaseExpiresAt: 'lease_expires_at',
+  announcedAt: 'announced_at',
+} as const satisfies Record<string, keyof ImageRecord>;

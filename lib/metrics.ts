@@ -18,6 +18,8 @@ export const METRIC = {
   bytesOut: 'BytesOut',
   /** Variant objects written. */
   variantsGenerated: 'VariantsGenerated',
+  /** Uploads PROCESSING for longer than the function's timeout plus a margin (lib/lease.ts), counted by the sweep. */
+  uploadsStuck: 'UploadsStuck',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
@@ -28,6 +30,7 @@ export const METRIC_UNIT: Readonly<Record<MetricName, 'Milliseconds' | 'Count' |
   BytesIn: 'Bytes',
   BytesOut: 'Bytes',
   VariantsGenerated: 'Count',
+  UploadsStuck: 'Count',
 };
 
 export const DIMENSION = {

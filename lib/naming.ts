@@ -19,6 +19,11 @@ export function stateKey(suffix: string): string {
   return `${PROJECT}/${suffix}/terraform.tfstate`;
 }
 
+/** An SNS topic's ARN, from its name: known before the topic exists. */
+export function snsTopicArn(region: string, accountId: string, topicName: string): string {
+  return `arn:aws:sns:${region}:${accountId}:${topicName}`;
+}
+
 export interface ResourceNames {
   readonly uploadBucket: string;
   readonly outputBuckets: Readonly<Record<OutputFormat, string>>;
@@ -27,6 +32,10 @@ export interface ResourceNames {
   readonly processorRole: string;
   readonly processorLogGroup: string;
   readonly failureQueue: string;
+  /** Topic every upload's outcome is announced on (lib/outcomes.ts). */
+  readonly outcomeTopic: string;
+  /** EventBridge rule that runs the stuck sweep. */
+  readonly sweepSchedule: string;
   readonly alarmTopic: string;
   /** Topic for the CDN alarms, which live in us-east-1 with CloudFront's metrics. */
   readonly edgeAlarmTopic: string;
@@ -34,6 +43,8 @@ export interface ResourceNames {
   readonly edgeFunction: string;
   readonly cachePolicy: string;
   readonly responseHeadersPolicy: string;
+  /** Headers of the negotiated URLs: the same as `responseHeadersPolicy`, plus `Vary: Accept`. */
+  readonly negotiatedHeadersPolicy: string;
   readonly originAccessControl: string;
   /** Prefix of every alarm name. */
   readonly alarmPrefix: string;
@@ -50,12 +61,15 @@ export function resourceNames(prefix: string, suffix: string): ResourceNames {
     processorRole: processorFunction,
     processorLogGroup: `/aws/lambda/${processorFunction}`,
     failureQueue: name('failures'),
+    outcomeTopic: name('outcomes'),
+    sweepSchedule: name('stuck-sweep'),
     alarmTopic: name('alarms'),
     edgeAlarmTopic: name('edge-alarms'),
     dashboard: name('dashboard'),
     edgeFunction: name('negotiate'),
     cachePolicy: name('images'),
     responseHeadersPolicy: name('images'),
+    negotiatedHeadersPolicy: name('negotiated'),
     originAccessControl: name('oac'),
     alarmPrefix: `${prefix}-${suffix}`,
   };

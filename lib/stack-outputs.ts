@@ -14,6 +14,7 @@ export const STACK_OUTPUTS = {
   failureQueueUrl: 'failure_queue_url',
   failureQueueArn: 'failure_queue_arn',
   alarmTopicArn: 'alarm_topic_arn',
+  outcomeTopicArn: 'outcome_topic_arn',
   dashboardUrl: 'dashboard_url',
 } as const;
 

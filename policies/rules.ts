@@ -270,6 +270,48 @@ export const POINT_IN_TIME_RECOVERY: PolicyRule = {
   },
 };
 
+/**
+ * Topics that functions publish to carry application data (image ids, keys, URLs), unlike the alarm topics, which
+ * CloudWatch publishes to (and which cannot use the AWS managed key). Such a topic is encrypted, the publish is
+ * granted on that one topic, and the topic's own policy denies `sns:Publish` to every other principal.
+ */
+export const SCOPED_TOPIC_PUBLISH: PolicyRule = {
+  id: 'IMG-SNS-PUBLISH',
+  description: 'sns:Publish is granted on named topics of the stack only; each such topic is encrypted and its policy denies publishing to anyone else',
+  check(view) {
+    const found: Violation[] = [];
+    const published = new Set<Element>();
+    const grants: Array<[Element, Statement[]]> = [
+      ...view.data('aws_iam_policy_document').map((document): [Element, Statement[]] => [document, documentStatements(document)]),
+      ...['aws_iam_role_policy', 'aws_iam_policy'].flatMap((type) => view.resources(type)
+        .filter((policy) => !view.referenced(policy.config.policy))
+        .map((policy): [Element, Statement[]] => [policy, policyStatements(view, policy.config.policy) ?? []])),
+    ];
+    // Topic policies grant publishing too, but they are checked below as the topic's own gate.
+    const topicPolicyDocuments = new Set(view.resources('aws_sns_topic_policy').map((policy) => view.referenced(policy.config.policy)));
+    for (const [element, statements] of grants) {
+      if (topicPolicyDocuments.has(element)) continue;
+      for (const statement of statements.filter((s) => s.effect === 'Allow' && s.actions.some((action) => /^sns:(Publish|\*)$/.test(action)))) {
+        for (const resource of statement.resources) {
+          const topic = view.resources('aws_sns_topic').find((candidate) =>
+            view.referenced(resource) === candidate || (typeof candidate.config.name === 'string' && resource.endsWith(`:${candidate.config.name}`)));
+          if (topic) published.add(topic);
+          else found.push(violation(this.id, element, `${statement.sid ?? 'a statement'} allows sns:Publish on ${resource}, which is not a topic of this stack`));
+        }
+      }
+    }
+    for (const topic of published) {
+      if (!topic.config.kms_master_key_id) found.push(violation(this.id, topic, 'a function publishes to this topic, but it sets no kms_master_key_id'));
+      const gated = view.referencing('aws_sns_topic_policy', 'arn', topic).some((policy) =>
+        (policyStatements(view, policy.config.policy) ?? []).some((statement) =>
+          statement.effect === 'Deny' && statement.actions.includes('sns:Publish') && statement.principals.includes('*')
+          && statement.conditions.some((condition) => /^aws:principalarn$/i.test(condition.variable) && /NotEquals/.test(condition.test))));
+      if (!gated) found.push(violation(this.id, topic, 'no topic policy denies sns:Publish to every principal but the publisher (aws:PrincipalArn)'));
+    }
+    return found;
+  },
+};
+
 /** The project's rules, in the order violations are reported. */
 export const RULES: readonly PolicyRule[] = [
   NO_PUBLIC_BUCKETS,
@@ -281,4 +323,5 @@ export const RULES: readonly PolicyRule[] = [
   LOG_RETENTION,
   FAILURE_DESTINATION,
   POINT_IN_TIME_RECOVERY,
+  SCOPED_TOPIC_PUBLISH,
 ];

@@ -6,14 +6,16 @@ import { Cdn } from '../constructs/cdn';
 import { MetadataTable } from '../constructs/metadata-table';
 import { Monitoring } from '../constructs/monitoring';
 import { OptimizedBuckets } from '../constructs/optimized-buckets';
+import { OutcomeTopic } from '../constructs/outcome-topic';
 import { ProcessorFunction } from '../constructs/processor-function';
 import { UploadBucket } from '../constructs/upload-bucket';
 import { UploadNotifications } from '../constructs/upload-notifications';
 import { bundleProcessor } from '../packaging/bundle';
 import { OUTPUT_FORMATS, OutputFormat } from '../lib/formats';
 import { OFFLINE_ACCOUNT_ID } from '../lib/lambda-runtime';
+import { UPLOAD_LEASE, stuckAfterSeconds } from '../lib/lease';
 import { METRICS_NAMESPACE } from '../lib/metrics';
-import { stateKey } from '../lib/naming';
+import { snsTopicArn, stateKey } from '../lib/naming';
 import { CLOUDFRONT_REGION } from '../lib/regions';
 import { STACK_OUTPUTS, StackOutputName, formatBucketOutput } from '../lib/stack-outputs';
 import { PolicyPack } from '../policies/policy-pack';
@@ -82,11 +84,31 @@ export class ImageOptimizationStack extends TerraformStack {
       deletionProtection: settings.tableDeletionProtection,
     });
 
+    const cdn = new Cdn(this, 'cdn', {
+      names,
+      buckets: optimized,
+      preset: settings.preset,
+      priceClass: settings.cdn.priceClass,
+      corsAllowedOrigins: settings.cdn.corsAllowedOrigins,
+      domainNames: settings.cdn.domainNames,
+      certificateArn: settings.cdn.certificateArn,
+      webAclArn: settings.cdn.webAclArn,
+      accessLogsBucket: settings.cdn.accessLogsBucket,
+      accessLogsPrefix: `cloudfront/${names.alarmPrefix}/`,
+      additionalMetrics: settings.cdn.additionalMetrics,
+    });
+
+    // The topic's ARN is known from its name, so the function's environment and permissions can name it before the
+    // topic (whose policy names the function's role) exists.
+    const outcomeTopicArn = snsTopicArn(settings.region, accountId, names.outcomeTopic);
+    const cdnHost = settings.cdn.domainNames?.[0] ?? cdn.distribution.domainName;
+
     const processor = new ProcessorFunction(this, 'processor', {
       functionName: names.processorFunction,
       roleName: names.processorRole,
       logGroupName: names.processorLogGroup,
       failureQueueName: names.failureQueue,
+      sweepScheduleName: names.sweepSchedule,
       // The bundling hook: the archive is rebuilt from the current code whenever the stack is synthesized.
       code: bundleProcessor({ architecture: settings.processor.architecture }),
       config: {
@@ -95,6 +117,10 @@ export class ImageOptimizationStack extends TerraformStack {
         preset: settings.preset,
         environment: settings.suffix,
         metricsNamespace: METRICS_NAMESPACE,
+        outcomeTopicArn,
+        cdnUrl: `https://${cdnHost}`,
+        leaseSeconds: UPLOAD_LEASE.seconds,
+        stuckAfterSeconds: stuckAfterSeconds(settings.processor.timeoutSeconds),
       },
       uploadBucketArn: uploads.arn,
       outputBucketArns: OUTPUT_FORMATS.map((format) => optimized.buckets[format].arn),
@@ -108,26 +134,19 @@ export class ImageOptimizationStack extends TerraformStack {
       failureQueueRetentionDays: settings.failureQueueRetentionDays,
     });
 
+    const outcomes = new OutcomeTopic(this, 'outcomes', {
+      topicName: names.outcomeTopic,
+      accountId,
+      publisherRoleArn: processor.role.arn,
+      failureEmail: settings.outcomes.failureEmail,
+    });
+
     new UploadNotifications(this, 'upload-notifications', {
       bucketName: uploads.bucket.id,
       bucketArn: uploads.arn,
       bucketAccountId: accountId,
       functionName: processor.function.functionName,
       functionArn: processor.function.arn,
-    });
-
-    const cdn = new Cdn(this, 'cdn', {
-      names,
-      buckets: optimized,
-      preset: settings.preset,
-      priceClass: settings.cdn.priceClass,
-      corsAllowedOrigins: settings.cdn.corsAllowedOrigins,
-      domainNames: settings.cdn.domainNames,
-      certificateArn: settings.cdn.certificateArn,
-      webAclArn: settings.cdn.webAclArn,
-      accessLogsBucket: settings.cdn.accessLogsBucket,
-      accessLogsPrefix: `cloudfront/${names.alarmPrefix}/`,
-      additionalMetrics: settings.cdn.additionalMetrics,
     });
 
     const monitoring = new Monitoring(this, 'monitoring', {
@@ -161,6 +180,7 @@ export class ImageOptimizationStack extends TerraformStack {
       [STACK_OUTPUTS.failureQueueUrl]: { value: processor.failureQueue.url, description: 'Queue of uploads whose processing failed, to replay' },
       [STACK_OUTPUTS.failureQueueArn]: { value: processor.failureQueue.arn, description: 'ARN of the failure queue' },
       [STACK_OUTPUTS.alarmTopicArn]: { value: monitoring.topic.arn, description: 'SNS topic the alarms notify' },
+      [STACK_OUTPUTS.outcomeTopicArn]: { value: outcomes.topic.arn, description: 'SNS topic with one message per upload outcome (COMPLETED or FAILED)' },
       [STACK_OUTPUTS.dashboardUrl]: { value: monitoring.dashboardUrl, description: 'CloudWatch dashboard' },
     };
     for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);

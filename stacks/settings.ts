@@ -78,6 +78,16 @@ export interface AlarmSettings {
   readonly cacheHitRatePercent: number;
 }
 
+export interface OutcomeSettings {
+  /**
+   * Address subscribed to the outcome topic for failures only (a filter policy on `status`); it confirms the
+   * subscription from the email first.
+   *
+   * @default - no subscription
+   */
+  readonly failureEmail?: string;
+}
+
 export interface UploadSettings {
   /** Days a replaced or deleted upload's old version is kept. */
   readonly noncurrentVersionDays: number;
@@ -116,6 +126,7 @@ export interface EnvironmentSettings {
   readonly tableDeletionProtection: boolean;
   readonly cdn: CdnSettings;
   readonly alarms: AlarmSettings;
+  readonly outcomes: OutcomeSettings;
   readonly preset: VariantPreset;
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -131,6 +142,7 @@ export interface EnvironmentProfile {
   readonly tableDeletionProtection?: boolean;
   readonly cdn?: Partial<CdnSettings>;
   readonly alarms?: Partial<AlarmSettings>;
+  readonly outcomes?: Partial<OutcomeSettings>;
   readonly preset?: PresetOverride;
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -143,6 +155,7 @@ export interface DeploymentOptions {
   readonly stateRegion: string;
   readonly offline: boolean;
   readonly alarmEmail?: string;
+  readonly failureEmail?: string;
   readonly accountId?: string;
 }
 
@@ -186,7 +199,7 @@ const FALSE = ['', '0', 'false', 'no', 'off'];
 /**
  * Reads the deployment options from environment variables:
  * `IMAGE_OPT_PREFIX`, `IMAGE_OPT_REGION` (else `AWS_REGION`, `AWS_DEFAULT_REGION`), `IMAGE_OPT_STATE_BUCKET`,
- * `IMAGE_OPT_STATE_REGION`, `IMAGE_OPT_OFFLINE`, `IMAGE_OPT_ALARM_EMAIL`, `IMAGE_OPT_ACCOUNT_ID`.
+ * `IMAGE_OPT_STATE_REGION`, `IMAGE_OPT_OFFLINE`, `IMAGE_OPT_ALARM_EMAIL`, `IMAGE_OPT_FAILURE_EMAIL`, `IMAGE_OPT_ACCOUNT_ID`.
  */
 export function deploymentFromEnv(env: NodeJS.ProcessEnv): DeploymentOptions {
   const namePrefix = env.IMAGE_OPT_PREFIX || DEFAULT_NAME_PREFIX;
@@ -202,6 +215,7 @@ export function deploymentFromEnv(env: NodeJS.ProcessEnv): DeploymentOptions {
     stateRegion: env.IMAGE_OPT_STATE_REGION || region,
     offline: TRUE.includes(offlineRaw),
     alarmEmail: env.IMAGE_OPT_ALARM_EMAIL || undefined,
+    failureEmail: env.IMAGE_OPT_FAILURE_EMAIL || undefined,
     accountId: env.IMAGE_OPT_ACCOUNT_ID || undefined,
   };
 }
@@ -232,6 +246,7 @@ export function buildSettings(suffix: string, profile: EnvironmentProfile, deplo
     tableDeletionProtection: profile.tableDeletionProtection ?? BASE_PROFILE.tableDeletionProtection,
     cdn: { ...BASE_PROFILE.cdn, ...profile.cdn },
     alarms: { ...BASE_PROFILE.alarms, email: deployment.alarmEmail, ...profile.alarms },
+    outcomes: { failureEmail: deployment.failureEmail, ...profile.outcomes },
     preset: overridePreset(DEFAULT_PRESET, profile.preset),
     tags: { Environment: suffix, Project: PROJECT, ManagedBy: 'cdktf', ...profile.tags },
   };
@@ -303,8 +318,8 @@ export function settingsProblems(s: EnvironmentSettings): string[] {
   if (cdn.accessLogsBucket !== undefined) problems.push(...bucketNameProblems(cdn.accessLogsBucket, 'access logs bucket name'));
 
   const a = s.alarms;
-  if (a.email !== undefined && !/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(a.email)) {
-    problems.push(expected('alarm email', 'an email address', a.email));
+  for (const [what, email] of [['alarm email', a.email], ['failure email', s.outcomes.failureEmail]] as const) {
+    if (email !== undefined && !/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(email)) problems.push(expected(what, 'an email address', email));
   }
   problems.push(
     ...integerProblems('alarms failedImages', a.failedImages, 1, 1_000_000),

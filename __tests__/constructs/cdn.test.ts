@@ -5,7 +5,7 @@ import { OUTPUT_FORMATS } from '../../lib/formats';
 import { DEFAULT_PRESET } from '../../lib/variants';
 import { Json, only, ref, resources, synthScope } from '../support/synth';
 
-const names = { edgeFunction: 'a-negotiate-dev', cachePolicy: 'a-images-dev', responseHeadersPolicy: 'a-images-dev', originAccessControl: 'a-oac-dev' };
+const names = { edgeFunction: 'a-negotiate-dev', cachePolicy: 'a-images-dev', responseHeadersPolicy: 'a-images-dev', negotiatedHeadersPolicy: 'a-negotiated-dev', originAccessControl: 'a-oac-dev' };
 
 function synthCdn(props: Partial<CdnProps> = {}): Json {
   return synthScope((scope) => {
@@ -21,7 +21,9 @@ describe('Cdn', () => {
   const [distributionId, distribution] = only(synth, 'aws_cloudfront_distribution');
   const [oacId, oac] = only(synth, 'aws_cloudfront_origin_access_control');
   const [cachePolicyId, cachePolicy] = only(synth, 'aws_cloudfront_cache_policy');
-  const [headersId, headers] = only(synth, 'aws_cloudfront_response_headers_policy');
+  const policies = Object.entries(resources(synth, 'aws_cloudfront_response_headers_policy'));
+  const [headersId, headers] = policies.find(([, policy]) => policy.name === 'a-images-dev')!;
+  const [negotiatedId, negotiated] = policies.find(([, policy]) => policy.name === 'a-negotiated-dev')!;
   const [functionId, edgeFunction] = only(synth, 'aws_cloudfront_function');
   const buckets = resources(synth, 'aws_s3_bucket');
 
@@ -59,14 +61,19 @@ describe('Cdn', () => {
 
   test('is HTTPS-only, HTTP/2 and 3, IPv6, with every behaviour on the cache and headers policies', () => {
     expect(distribution).toMatchObject({ enabled: true, http_version: 'http2and3', is_ipv6_enabled: true, price_class: 'PriceClass_100' });
+    expect(policies).toHaveLength(2);
     for (const behavior of [distribution.default_cache_behavior, ...distribution.ordered_cache_behavior]) {
       expect(behavior).toMatchObject({
         viewer_protocol_policy: 'redirect-to-https',
         allowed_methods: ['GET', 'HEAD'],
         cache_policy_id: ref('aws_cloudfront_cache_policy', cachePolicyId, 'id'),
-        response_headers_policy_id: ref('aws_cloudfront_response_headers_policy', headersId, 'id'),
       });
     }
+    // Explicit-format URLs always answer the same bytes; negotiated ones (the default behaviour) vary by Accept.
+    for (const behavior of distribution.ordered_cache_behavior) {
+      expect(behavior.response_headers_policy_id).toBe(ref('aws_cloudfront_response_headers_policy', headersId, 'id'));
+    }
+    expect(distribution.default_cache_behavior.response_headers_policy_id).toBe(ref('aws_cloudfront_response_headers_policy', negotiatedId, 'id'));
     expect(distribution.viewer_certificate).toEqual({ cloudfront_default_certificate: true });
   });
 
@@ -91,6 +98,16 @@ describe('Cdn', () => {
       access_control_allow_origins: { items: ['*'] },
       access_control_allow_credentials: false,
     });
+  });
+
+  test('marks negotiated responses Vary: Accept (and Origin when CORS names origins), with the same security and CORS headers', () => {
+    expect(negotiated.custom_headers_config).toEqual({ items: [{ header: 'Vary', value: 'Accept', override: true }] });
+    expect(headers.custom_headers_config).toBeUndefined();
+    expect(negotiated.security_headers_config).toEqual(headers.security_headers_config);
+    expect(negotiated.cors_config).toEqual(headers.cors_config);
+    const named = Object.values(resources(synthCdn({ corsAllowedOrigins: ['https://app.example.com'] }), 'aws_cloudfront_response_headers_policy'))
+      .find((policy) => policy.name === 'a-negotiated-dev')!;
+    expect(named.custom_headers_config.items).toEqual([{ header: 'Vary', value: 'Accept, Origin', override: true }]);
   });
 
   test('takes a custom domain with its certificate on TLS 1.2 or newer, a web ACL and access logs', () => {

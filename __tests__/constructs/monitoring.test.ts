@@ -48,8 +48,15 @@ describe('Monitoring', () => {
         'a-dev-processor-errors',
         'a-dev-processor-throttles',
         'a-dev-table-throttles',
+        'a-dev-uploads-stuck',
       ].sort(),
     );
+    // The sweep emits UploadsStuck every run; one stuck upload is one too many.
+    expect(alarms['a-dev-uploads-stuck']).toMatchObject({
+      namespace: METRICS_NAMESPACE, metric_name: METRIC.uploadsStuck, dimensions: { Environment: 'dev' }, statistic: 'Maximum', threshold: 1,
+      comparison_operator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarms['a-dev-uploads-stuck'].alarm_description).toContain('imgopt report --stuck');
     expect(alarms['a-dev-processor-duration']).toMatchObject({ extended_statistic: 'p99', threshold: 48000 });
     expect(alarms['a-dev-failure-queue']).toMatchObject({ namespace: 'AWS/SQS', dimensions: { QueueName: 'a-failures-dev' }, threshold: 1 });
     for (const alarm of Object.values(alarms)) expect(alarm.treat_missing_data).toBe('notBreaching');

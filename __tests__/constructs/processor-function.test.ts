@@ -5,6 +5,7 @@ import { FUNCTION_ENV, readFunctionConfig } from '../../lib/function-environment
 import { DEFAULT_PRESET } from '../../lib/variants';
 import { Json, only, ref, synthScope } from '../support/synth';
 
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:a-outcomes-dev';
 const buckets = { avif: 'a-avif-dev', webp: 'a-webp-dev', jpeg: 'a-jpeg-dev', png: 'a-png-dev' };
 
 function synthProcessor(overrides: Partial<ConstructorParameters<typeof ProcessorFunction>[2]> = {}): Json {
@@ -15,8 +16,19 @@ function synthProcessor(overrides: Partial<ConstructorParameters<typeof Processo
         roleName: 'a-processor-dev',
         logGroupName: '/aws/lambda/a-processor-dev',
         failureQueueName: 'a-failures-dev',
+        sweepScheduleName: 'a-stuck-sweep-dev',
         code: bundleProcessor({ architecture: 'arm64' }),
-        config: { table: 'a-metadata-dev', outputBuckets: buckets, preset: DEFAULT_PRESET, environment: 'dev', metricsNamespace: 'ImageOptimization' },
+        config: {
+          table: 'a-metadata-dev',
+          outputBuckets: buckets,
+          preset: DEFAULT_PRESET,
+          environment: 'dev',
+          metricsNamespace: 'ImageOptimization',
+          outcomeTopicArn: TOPIC_ARN,
+          cdnUrl: 'https://d111111abcdef8.cloudfront.net',
+          leaseSeconds: 30,
+          stuckAfterSeconds: 390,
+        },
         uploadBucketArn: 'arn:aws:s3:::a-uploads-dev',
         outputBucketArns: Object.values(buckets).map((b) => `arn:aws:s3:::${b}`),
         tableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/a-metadata-dev',
@@ -70,6 +82,22 @@ describe('ProcessorFunction', () => {
     expect(config.outputBuckets).toEqual(buckets);
     expect(config.preset).toEqual(DEFAULT_PRESET);
     expect(fn.environment.variables[FUNCTION_ENV.table]).toBe('a-metadata-dev');
+    expect(config).toMatchObject({ outcomeTopicArn: TOPIC_ARN, cdnUrl: 'https://d111111abcdef8.cloudfront.net', leaseSeconds: 30, stuckAfterSeconds: 390 });
+  });
+
+  test('runs the stuck sweep every 5 minutes on a schedule allowed to invoke only this function', () => {
+    const [ruleId, rule] = only(synth, 'aws_cloudwatch_event_rule');
+    expect(rule).toMatchObject({ name: 'a-stuck-sweep-dev', schedule_expression: 'rate(5 minutes)' });
+    const [, target] = only(synth, 'aws_cloudwatch_event_target');
+    expect(target).toMatchObject({ rule: ref('aws_cloudwatch_event_rule', ruleId, 'name'), arn: ref('aws_lambda_function', functionId, 'arn') });
+    const [permissionId, permission] = only(synth, 'aws_lambda_permission');
+    expect(permission).toMatchObject({
+      action: 'lambda:InvokeFunction',
+      principal: 'events.amazonaws.com',
+      source_arn: ref('aws_cloudwatch_event_rule', ruleId, 'arn'),
+      function_name: ref('aws_lambda_function', functionId, 'function_name'),
+    });
+    expect(target.depends_on).toEqual([`aws_lambda_permission.${permissionId}`]);
   });
 
   test('has least privilege: named actions on named resources, "*" only for X-Ray', () => {
@@ -81,9 +109,14 @@ describe('ProcessorFunction', () => {
     expect(statements.WriteVariants.actions).toEqual(['s3:PutObject']);
     expect(statements.WriteVariants.resources.sort()).toEqual(Object.values(buckets).map((b) => `arn:aws:s3:::${b}/*`).sort());
     expect(statements.RecordMetadata).toMatchObject({
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       resources: ['arn:aws:dynamodb:eu-west-1:123456789012:table/a-metadata-dev'],
     });
+    expect(statements.SweepStatusIndex).toMatchObject({
+      actions: ['dynamodb:Query'],
+      resources: ['arn:aws:dynamodb:eu-west-1:123456789012:table/a-metadata-dev/index/status-updated_at'],
+    });
+    expect(statements.AnnounceOutcomes).toMatchObject({ actions: ['sns:Publish'], resources: [TOPIC_ARN] });
     expect(statements.WriteOwnLogs).toMatchObject({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [`${ref('aws_cloudwatch_log_group', logGroupId, 'arn')}:*`],

@@ -9,6 +9,8 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { stackName } from '../../lib/naming';
 import { PolicyViolationError, suppressPolicy } from '../../policies/policy-pack';
@@ -79,6 +81,10 @@ const BREAKERS: Record<string, { path: RegExp; break: (stack: ImageOptimizationS
     // The invoke config (with its destination) now belongs to another function.
     break: (stack) => first(stack, LambdaFunctionEventInvokeConfig).addOverride('function_name', 'some-other-function'),
   },
+  'IMG-SNS-PUBLISH': {
+    path: /image-optimization-dev\/outcomes\/topic:.*sets no kms_master_key_id/,
+    break: (stack) => first(stack, SnsTopic, 'outcomes').addOverride('kms_master_key_id', ''),
+  },
   'IMG-DDB-PITR': {
     path: /image-optimization-dev\/metadata\/table:.*point_in_time_recovery/,
     break: (stack) => first(stack, DynamodbTable).addOverride('point_in_time_recovery.enabled', false),
@@ -103,6 +109,22 @@ describe('policy pack', () => {
     expect(error.violations.map((v) => v.ruleId)).toEqual([ruleId]);
     expect(error.message).toMatch(new RegExp(`^Policy check failed for image-optimization-dev: 1 violation\\n  \\[${ruleId}\\] `));
     expect(error.message).toMatch(BREAKERS[ruleId].path);
+  });
+
+  test('IMG-SNS-PUBLISH also fails a publish on a topic outside the stack, and a topic anyone may publish to', () => {
+    const foreign = freshStack();
+    first(foreign, IamRolePolicy).addOverride('policy', JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'Elsewhere', Effect: 'Allow', Action: 'sns:Publish', Resource: 'arn:aws:sns:eu-west-1:123456789012:someone-elses' }],
+    }));
+    expect(violationsOf(foreign).message).toMatch(/\[IMG-SNS-PUBLISH\] .*Elsewhere allows sns:Publish on arn:aws:sns:eu-west-1:123456789012:someone-elses/);
+
+    const open = freshStack();
+    first(open, SnsTopicPolicy, 'outcomes').addOverride('policy', JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sns:Publish', Resource: '*' }],
+    }));
+    expect(violationsOf(open).message).toMatch(/\[IMG-SNS-PUBLISH\] image-optimization-dev\/outcomes\/topic: no topic policy denies sns:Publish/);
   });
 
   test('reports every violation at once', () => {
