@@ -56,4 +56,9 @@ export class Metrics {
       image_id: imageId,
     }, { [METRIC.imagesFailed]: 1, [METRIC.processingTime]: values.processingMs, [METRIC.bytesIn]: values.bytesIn }));
   }
+
+  /** The sweep's count of stuck uploads: emitted every run, zero included, so the alarm sees a steady series. */
+  stuck(count: number): void {
+    this.write(emf(this.namespace, ENVIRONMENT_DIMENSIONS, { [DIMENSION.environment]: this.environment }, { [METRIC.uploadsStuck]: count }));
+  }
 }

@@ -1,25 +1,29 @@
 /**
  * One upload, start to end: claim the metadata item, read and check the bytes, render the variants, write them,
- * record the result, emit the metrics. Permanent failures end FAILED with a reason and return; anything else
- * (throttling, 5xx, network) releases the item and is thrown, so Lambda retries and the failure queue keeps what
- * is left.
+ * record the result, emit the metrics, announce the outcome. Permanent failures end FAILED with a reason and
+ * return; anything else (throttling, 5xx, network) releases the item and is thrown, so Lambda retries and the
+ * failure queue keeps what is left. An event for an upload another attempt holds is thrown too (`UploadInProgress`):
+ * it is never consumed while the upload is unfinished.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { FAILURE_REASONS, PermanentFailure } from '../../lib/failures';
+import { FAILURE_REASONS, PermanentFailure, SupersededUpload, UploadInProgress } from '../../lib/failures';
 import { FunctionConfig } from '../../lib/function-environment';
-import { outputKey } from '../../lib/keys';
-import { OriginalRecord, VariantRecord } from '../../lib/metadata';
+import { UPLOAD_LEASE } from '../../lib/lease';
+import { ImageRecord, OriginalRecord, VariantRecord } from '../../lib/metadata';
+import { isFinal } from '../../lib/outcomes';
 import { Upload } from './event';
 import { animationOf, checkAnimationBudget } from './animation';
+import type { Announcer } from './announce';
 import { Inspection, inspect } from './inspect';
 import { InputLimits } from './limits';
 import { Log } from './log';
 import { Metrics } from './metrics';
 import { MetadataStore } from './records';
-import { SupersededUpload, headUpload, readUpload, writeVariants } from './storage';
+import { headUpload, readUpload, writeVariants } from './storage';
 import { render } from './transform';
 
-export type Outcome = 'COMPLETED' | 'FAILED' | 'DUPLICATE' | 'SUPERSEDED' | 'IN_PROGRESS';
+/** How an event ended. IN_PROGRESS is never returned: it is thrown as `UploadInProgress`, so the event is retried. */
+export type Outcome = 'COMPLETED' | 'FAILED' | 'DUPLICATE' | 'SUPERSEDED';
 
 export interface UploadResult {
   readonly image_id: string;
@@ -34,6 +38,7 @@ export interface ProcessorDeps {
   readonly s3: S3Client;
   readonly store: MetadataStore;
   readonly metrics: Metrics;
+  readonly announcer: Announcer;
   readonly log: Log;
   readonly limits: InputLimits;
   /** Variant pipelines run at once. */
@@ -53,11 +58,8 @@ function originalRecord(inspection: Inspection): OriginalRecord {
   };
 }
 
-/**
- * Processes one upload. `leaseMs` is how long the claim holds if this attempt dies without a word: the time the
- * invocation has left, after which Lambda has given up on it.
- */
-export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs: number): Promise<UploadResult> {
+/** Processes one upload. */
+export async function processUpload(upload: Upload, deps: ProcessorDeps): Promise<UploadResult> {
   const { config, s3, store, metrics, limits } = deps;
   const started = Date.now();
   const base = { image_id: upload.imageId, bucket: upload.bucket, key: upload.key };
@@ -73,6 +75,7 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs
     return { ...base, outcome: 'SUPERSEDED' };
   }
 
+  const leaseMs = config.leaseSeconds * 1000;
   const claim = await store.claim(upload.imageId, {
     bucket: upload.bucket,
     key: upload.key,
@@ -82,13 +85,26 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs
     content_type: current.contentType,
   }, leaseMs);
   if (!claim.claimed) {
-    const { status } = claim.existing;
-    const outcome: Outcome = status === 'PROCESSING' ? 'IN_PROGRESS' : 'DUPLICATE';
-    log.info(status === 'PROCESSING' ? 'another attempt is processing this upload' : 'duplicate delivery: already processed', { status });
-    return { ...base, outcome };
+    const { existing } = claim;
+    if (!isFinal(existing)) {
+      log.info('another attempt holds this upload: the event is retried', { lease_expires_at: existing.lease_expires_at });
+      throw new UploadInProgress(upload.imageId, existing.lease_expires_at);
+    }
+    if (existing.announced_at === undefined) {
+      log.info('duplicate delivery of an upload whose outcome was not announced: announcing it', { status: existing.status });
+      await deps.announcer.announce(existing, log);
+    } else {
+      log.info('duplicate delivery: already processed', { status: existing.status });
+    }
+    return { ...base, outcome: 'DUPLICATE' };
   }
   const { attemptId } = claim;
+  // Renewed while this attempt works, so it runs out soon after the attempt dies (lib/lease.ts).
+  const stopRenewing = store.keepClaimed(upload.imageId, attemptId, leaseMs, Math.min(leaseMs / 3, UPLOAD_LEASE.renewEverySeconds * 1000),
+    (problem) => log.warn(problem));
 
+  let finished: ImageRecord | undefined;
+  let result: UploadResult;
   let bytesIn = current.bytes;
   let inspection: Inspection | undefined;
   try {
@@ -101,22 +117,11 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs
     inspection = await inspect(source.bytes, limits);
     checkAnimationBudget(inspection, config.preset, limits.animation);
     const rendition = await render(source.bytes, inspection, config.preset, limits.maxPixels, { concurrency: deps.concurrency });
-    await writeVariants(s3, config.outputBuckets, upload.imageId, rendition.variants);
+    const variants = await writeVariants(s3, config.outputBuckets, upload.imageId, rendition.variants);
 
-    const variants: VariantRecord[] = rendition.variants.map((variant) => ({
-      format: variant.format,
-      name: variant.name,
-      width: variant.width,
-      height: variant.height,
-      key: outputKey(variant.format, upload.imageId, variant.name),
-      bytes: variant.data.length,
-      ...(variant.frames ? { animated: true, frames: variant.frames } : {}),
-      ...(variant.quality !== undefined ? { quality: variant.quality } : {}),
-      ...(variant.score !== undefined ? { score: variant.score, score_source: variant.scoreSource } : {}),
-    }));
     const bytesOut = variants.reduce((sum, variant) => sum + variant.bytes, 0);
     const processingMs = Date.now() - started;
-    const recorded = await store.complete(upload.imageId, attemptId, {
+    finished = await store.complete(upload.imageId, attemptId, {
       original: originalRecord(inspection),
       variants,
       bytesIn,
@@ -125,35 +130,44 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps, leaseMs
       placeholder: rendition.placeholder,
       processingMs,
     });
-    if (!recorded) {
-      log.warn('another attempt took this upload over; its result stands');
-      return { ...base, outcome: 'DUPLICATE' };
+    if (finished) {
+      metrics.completed(upload.imageId, { processingMs, bytesIn, bytesOut, variants: variants.length });
+      log.info('processed', { variants: variants.length, bytes_in: bytesIn, bytes_out: bytesOut, processing_ms: processingMs });
     }
-    metrics.completed(upload.imageId, { processingMs, bytesIn, bytesOut, variants: variants.length });
-    log.info('processed', { variants: variants.length, bytes_in: bytesIn, bytes_out: bytesOut, processing_ms: processingMs });
-    return { ...base, outcome: 'COMPLETED' };
+    result = { ...base, outcome: 'COMPLETED' };
   } catch (error) {
-    const processingMs = Date.now() - started;
-    if (error instanceof PermanentFailure) {
-      await store.fail(upload.imageId, attemptId, { code: error.reason, message: error.message }, processingMs,
-        inspection && originalRecord(inspection));
-      metrics.failed(upload.imageId, error.reason, { processingMs, bytesIn });
-      log.warn('upload refused', { reason: error.reason, error: error.message, summary: FAILURE_REASONS[error.reason] });
-      return { ...base, outcome: 'FAILED', reason: error.reason };
+    if (!(error instanceof PermanentFailure)) {
+      stopRenewing();
+      const name = (error as Error).name ?? 'Error';
+      await store.release(upload.imageId, attemptId, { code: name, message: (error as Error).message ?? String(error) }).catch((releaseError) => {
+        log.error('could not release the upload after a transient error; its lease will run out', { error: String(releaseError) });
+      });
+      log.error('transient failure: the invocation fails so Lambda retries it', { error: (error as Error).message, error_name: name });
+      throw error;
     }
+    const processingMs = Date.now() - started;
+    finished = await store.fail(upload.imageId, attemptId, { code: error.reason, message: error.message }, processingMs,
+      inspection && originalRecord(inspection));
     if (error instanceof SupersededUpload) {
       // Overwritten between the check and the read (rare): the item says so, and the newer upload's event goes on.
-      await store.fail(upload.imageId, attemptId, { code: 'SUPERSEDED', message: error.message }, processingMs);
       log.info('upload superseded', { error: error.message });
-      return { ...base, outcome: 'SUPERSEDED' };
+      result = { ...base, outcome: 'SUPERSEDED' };
+    } else {
+      if (finished) metrics.failed(upload.imageId, error.reason, { processingMs, bytesIn });
+      log.warn('upload refused', { reason: error.reason, error: error.message, summary: FAILURE_REASONS[error.reason] });
+      result = { ...base, outcome: 'FAILED', reason: error.reason };
     }
-    const name = (error as Error).name ?? 'Error';
-    await store.release(upload.imageId, attemptId, { code: name, message: (error as Error).message ?? String(error) }).catch((releaseError) => {
-      log.error('could not release the upload after a transient error; its lease will run out', { error: String(releaseError) });
-    });
-    log.error('transient failure: the invocation fails so Lambda retries it', { error: (error as Error).message, error_name: name });
-    throw error;
+  } finally {
+    stopRenewing();
   }
+
+  if (!finished) {
+    log.warn('another attempt took this upload over; its result stands');
+    return { ...base, outcome: 'DUPLICATE' };
+  }
+  // After the final write: a failed publish fails the invocation, and its retry announces (announce.ts).
+  await deps.announcer.announce(finished, log);
+  return result;
 }
 
 /** What the page saves: the upload's bytes minus the largest WebP rendition (the format nearly every browser takes). */

@@ -2,8 +2,10 @@
  * Reading uploads and writing variants in S3.
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { SupersededUpload } from '../../lib/failures';
 import { OUTPUT_FORMAT_INFO, OutputFormat } from '../../lib/formats';
 import { outputKey } from '../../lib/keys';
+import type { VariantRecord } from '../../lib/metadata';
 import { Upload } from './event';
 import { RenderedVariant } from './transform';
 
@@ -17,13 +19,7 @@ export interface SourceBytes {
   readonly versionId?: string;
 }
 
-/** The upload was replaced or deleted before this event was handled: another event carries the current one. */
-export class SupersededUpload extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SupersededUpload';
-  }
-}
+export { SupersededUpload };
 
 const missing = (error: unknown) =>
   error instanceof S3ServiceException && ['NoSuchKey', 'NoSuchVersion', 'NotFound', 'PreconditionFailed'].includes(error.name)
@@ -77,18 +73,35 @@ export async function readUpload(s3: S3Client, upload: Upload): Promise<SourceBy
   }
 }
 
-/** Writes every variant to its format's bucket at its layout key. */
+/**
+ * Writes every variant to its format's bucket at its layout key, and returns what the metadata item records of
+ * each: the key is computed here once, so the object and its record can never disagree.
+ */
 export async function writeVariants(
   s3: S3Client,
   buckets: Readonly<Record<OutputFormat, string>>,
   imageId: string,
   variants: readonly RenderedVariant[],
-): Promise<void> {
-  await Promise.all(variants.map((variant) => s3.send(new PutObjectCommand({
-    Bucket: buckets[variant.format],
-    Key: outputKey(variant.format, imageId, variant.name),
-    Body: variant.data,
-    ContentType: OUTPUT_FORMAT_INFO[variant.format].contentType,
-    CacheControl: OUTPUT_CACHE_CONTROL,
-  }))));
+): Promise<VariantRecord[]> {
+  return Promise.all(variants.map(async (variant): Promise<VariantRecord> => {
+    const key = outputKey(variant.format, imageId, variant.name);
+    await s3.send(new PutObjectCommand({
+      Bucket: buckets[variant.format],
+      Key: key,
+      Body: variant.data,
+      ContentType: OUTPUT_FORMAT_INFO[variant.format].contentType,
+      CacheControl: OUTPUT_CACHE_CONTROL,
+    }));
+    return {
+      format: variant.format,
+      name: variant.name,
+      width: variant.width,
+      height: variant.height,
+      key,
+      bytes: variant.data.length,
+      ...(variant.frames ? { animated: true, frames: variant.frames } : {}),
+      ...(variant.quality !== undefined ? { quality: variant.quality } : {}),
+      ...(variant.score !== undefined ? { score: variant.score, score_source: variant.scoreSource } : {}),
+    };
+  }));
 }

@@ -15,18 +15,20 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { functionEnvironment } from '../../../lib/function-environment';
 import { deriveImageId } from '../../../lib/keys';
 import { ImageRecord } from '../../../lib/metadata';
-import { METRICS_NAMESPACE } from '../../../lib/metrics';
 import { resourceNames } from '../../../lib/naming';
 import { overridePreset, DEFAULT_PRESET } from '../../../lib/variants';
 import { FaultProxy, startFaultProxy } from '../../../local/fault-proxy';
 import {
   LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers,
 } from '../../../local/servers';
-import type { ProcessorReport } from '../../../functions/processor';
+import type { ProcessorReport, SweepReport } from '../../../functions/processor';
+import { METRIC } from '../../../lib/metrics';
 import { MetadataStore } from '../../../functions/processor/records';
 import { photoJpeg } from '../../../fixtures/images';
 import { seededRandom } from '../../../fixtures/random';
 import { objectCreatedEvent } from '../../../fixtures/s3-events';
+import type { LocalTopic } from '../../../local/notifications';
+import { outcomes, startTestTopic, testFunctionConfig } from '../../support/function-config';
 
 const names = resourceNames('imgfault', 'test');
 /** A small preset: these tests are about delivery, not pixels. */
@@ -40,6 +42,8 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-'));
 let servers: LocalServers;
 let s3Proxy: FaultProxy;
 let dynamoProxy: FaultProxy;
+let snsProxy: FaultProxy;
+let topic: LocalTopic;
 let s3: S3Client;
 let store: MetadataStore;
 let handler: (event: S3Event, context: Context) => Promise<ProcessorReport>;
@@ -49,9 +53,11 @@ beforeAll(async () => {
   await createPipelineResources(servers, names);
   s3Proxy = await startFaultProxy({ target: servers.s3Endpoint, service: 's3', random: seededRandom(1) });
   dynamoProxy = await startFaultProxy({ target: servers.dynamodbEndpoint, service: 'dynamodb', random: seededRandom(2) });
+  topic = await startTestTopic(dataDir, names);
+  snsProxy = await startFaultProxy({ target: topic.endpoint, service: 'sns', random: seededRandom(3) });
   Object.assign(process.env,
-    localAwsEnvironment({ s3Endpoint: s3Proxy.endpoint, dynamodbEndpoint: dynamoProxy.endpoint }),
-    functionEnvironment({ table: names.table, outputBuckets: names.outputBuckets, preset: PRESET, environment: 'test', metricsNamespace: METRICS_NAMESPACE }),
+    localAwsEnvironment({ s3Endpoint: s3Proxy.endpoint, dynamodbEndpoint: dynamoProxy.endpoint, snsEndpoint: snsProxy.endpoint }),
+    functionEnvironment(testFunctionConfig(names, PRESET, 'test')),
     { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' });
   // The test's own clients go straight to the servers: only the function sees the faults.
   s3 = new S3Client(localClientConfig(servers.s3Endpoint));
@@ -65,12 +71,14 @@ beforeAll(async () => {
 afterEach(() => {
   s3Proxy.setFaults([]);
   dynamoProxy.setFaults([]);
+  snsProxy.setFaults([]);
 });
 
 afterAll(async () => {
   jest.restoreAllMocks();
   s3?.destroy();
-  await Promise.all([s3Proxy?.close(), dynamoProxy?.close()]);
+  await Promise.all([s3Proxy?.close(), dynamoProxy?.close(), snsProxy?.close()]);
+  await topic?.close();
   await servers?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -158,16 +166,21 @@ test('a persistent fault ends with the event thrown back to Lambda (for the fail
   expect(await outputsOf(imageId)).toEqual(item.variants!.map((variant) => variant.key).sort());
 });
 
-test('the same event delivered 5 times at once ends with one record, processed once, and one set of objects', async () => {
+test('the same event delivered 5 times at once ends with one record, processed once, one set of objects, one announcement', async () => {
   const { event, imageId } = await upload('duplicates/photo.jpg', 7);
-  const reports = await Promise.all(Array.from({ length: 5 }, () => handler(event, context)));
-  const outcomes = reports.map((report) => report.results[0].outcome).sort();
-  expect(outcomes.filter((outcome) => outcome === 'COMPLETED')).toHaveLength(1);
-  expect(outcomes.every((outcome) => ['COMPLETED', 'DUPLICATE', 'IN_PROGRESS'].includes(outcome))).toBe(true);
+  const settled = await Promise.allSettled(Array.from({ length: 5 }, () => handler(event, context)));
+  // The deliveries that found the upload held by the first one are not consumed: they fail as UploadInProgress,
+  // so Lambda retries them. Their retries find it COMPLETED and end quietly.
+  const held = settled.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+  for (const result of held) expect(result.reason).toMatchObject({ name: 'UploadInProgress', imageId });
+  const done = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value.results[0].outcome] : []));
+  expect(done.filter((outcome) => outcome === 'COMPLETED')).toHaveLength(1);
+  for (let retry = 0; retry < held.length; retry += 1) expect((await handler(event, context)).results[0].outcome).toBe('DUPLICATE');
   const item = (await store.get(imageId)) as ImageRecord;
   expect(item).toMatchObject({ status: 'COMPLETED', attempts: 1 });
   expect(await itemsFor(imageId)).toBe(1);
   expect(await outputsOf(imageId)).toHaveLength(5);
+  expect(outcomes(dataDir).filter((message) => message.image_id === imageId).map((message) => message.status)).toEqual(['COMPLETED']);
 });
 
 test('an older upload\'s event arriving after a newer one\'s leaves one correct record, for the newest upload', async () => {
@@ -180,13 +193,78 @@ test('an older upload\'s event arriving after a newer one\'s leaves one correct 
   expect(await store.get(newer.imageId)).toMatchObject({ status: 'COMPLETED', source: { key: 'order/photo.jpg' } });
 });
 
-test('an attempt that died holding the record (crash, timeout) is taken over once its lease runs out', async () => {
+test('an attempt that died holding the record (crash, timeout) is taken over once its lease runs out, never before', async () => {
   const { event, imageId } = await upload('crash/photo.jpg', 9);
   // A previous attempt claimed the record and vanished without a word.
   const dead = await store.claim(imageId, { bucket: names.uploadBucket, key: 'crash/photo.jpg' }, 300);
   expect(dead.claimed).toBe(true);
-  expect((await handler(event, context)).results[0].outcome).toBe('IN_PROGRESS');
+  // Inside the dead attempt's lease the event is not consumed: it fails, and Lambda retries it.
+  await expect(handler(event, context)).rejects.toMatchObject({ name: 'UploadInProgress', imageId });
+  expect(await store.get(imageId)).toMatchObject({ status: 'PROCESSING', attempts: 1 });
   await new Promise((resolve) => setTimeout(resolve, 400));
   expect((await handler(event, context)).results[0].outcome).toBe('COMPLETED');
   expect(await store.get(imageId)).toMatchObject({ status: 'COMPLETED', attempts: 2 });
+});
+
+test('a live attempt renews its claim, so a slow upload is never taken over; once it stops, the claim runs out', async () => {
+  const imageId = 'f'.repeat(24);
+  const holder = await store.claim(imageId, { bucket: names.uploadBucket, key: 'slow/photo.jpg' }, 300);
+  if (!holder.claimed) throw new Error('expected the first claim to succeed');
+  const problems: string[] = [];
+  const stop = store.keepClaimed(imageId, holder.attemptId, 300, 100, (problem) => problems.push(problem));
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  expect((await store.claim(imageId, { bucket: names.uploadBucket, key: 'slow/photo.jpg' }, 300)).claimed).toBe(false);
+  stop();
+  await new Promise((resolve) => setTimeout(resolve, 450));
+  expect((await store.claim(imageId, { bucket: names.uploadBucket, key: 'slow/photo.jpg' }, 300)).claimed).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+test('SNS refusing every publish for a while: the upload is COMPLETED, the invocation fails, and the retry announces it once', async () => {
+  const { event, imageId } = await upload('sns-window/photo.jpg', 11);
+  snsProxy.setFaults([{ kind: 'throttle', rate: 1 }]);
+  await expect(handler(event, context)).rejects.toMatchObject({ name: expect.stringMatching(/Throttl/) });
+  const ended = (await store.get(imageId)) as ImageRecord;
+  expect(ended.status).toBe('COMPLETED');
+  expect(ended.announced_at).toBeUndefined();
+  expect(outcomes(dataDir).filter((message) => message.image_id === imageId)).toEqual([]);
+  expect(snsProxy.stats().faults.throttle).toBeGreaterThanOrEqual(2);
+
+  snsProxy.setFaults([]);
+  expect((await handler(event, context)).results[0].outcome).toBe('DUPLICATE');
+  expect(outcomes(dataDir).filter((message) => message.image_id === imageId).map((message) => message.status)).toEqual(['COMPLETED']);
+  expect(((await store.get(imageId)) as ImageRecord).announced_at).toBeDefined();
+  // A third delivery finds it announced: nothing more is published.
+  expect((await handler(event, context)).results[0].outcome).toBe('DUPLICATE');
+  expect(outcomes(dataDir).filter((message) => message.image_id === imageId)).toHaveLength(1);
+});
+
+test('the scheduled sweep counts uploads stuck in PROCESSING and announces ended uploads nobody announced', async () => {
+  const longAgo = new Date(Date.now() - 60 * 60 * 1000);
+  const then = new MetadataStore(new DynamoDBClient(localClientConfig(servers.dynamodbEndpoint)), names.table, () => longAgo);
+  // Claimed an hour ago by an attempt that died, and never retried: stuck.
+  const stuckId = 'a'.repeat(24);
+  expect((await then.claim(stuckId, { bucket: names.uploadBucket, key: 'stuck/photo.jpg' }, 30_000)).claimed).toBe(true);
+  // Failed an hour ago, but the invocation died before it announced, and so did its retries.
+  const silentId = 'b'.repeat(24);
+  const silent = await then.claim(silentId, { bucket: names.uploadBucket, key: 'silent/photo.jpg' }, 30_000);
+  if (!silent.claimed) throw new Error('expected the claim to succeed');
+  expect(await then.fail(silentId, silent.attemptId, { code: 'CORRUPT_INPUT', message: 'the image data cannot be decoded' }, 12)).toBeDefined();
+
+  const lines: string[] = [];
+  (process.stdout.write as unknown as jest.Mock).mockImplementation((chunk: string) => lines.push(String(chunk)) > 0);
+  const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' } as never;
+  const report = (await handler(scheduled, context)) as unknown as SweepReport;
+  expect(report.stuck_image_ids).toContain(stuckId);
+  expect(report.announced).toBeGreaterThanOrEqual(1);
+  const metric = lines.map((line) => JSON.parse(line)).find((line) => line[METRIC.uploadsStuck] !== undefined);
+  expect(metric).toMatchObject({ Environment: 'test', [METRIC.uploadsStuck]: report.stuck });
+  expect(metric._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Environment']]);
+  expect(outcomes(dataDir).filter((message) => message.image_id === silentId)).toEqual([
+    expect.objectContaining({ status: 'FAILED', error: { code: 'CORRUPT_INPUT', message: 'the image data cannot be decoded' } }),
+  ]);
+  // Announced once: the next sweep finds nothing more to announce for it.
+  await handler(scheduled, context);
+  expect(outcomes(dataDir).filter((message) => message.image_id === silentId)).toHaveLength(1);
+  (process.stdout.write as unknown as jest.Mock).mockImplementation(() => true);
 });

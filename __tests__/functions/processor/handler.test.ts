@@ -20,6 +20,8 @@ import {
   LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers,
 } from '../../../local/servers';
 import { objectCreatedEvent } from '../../../fixtures/s3-events';
+import type { LocalTopic } from '../../../local/notifications';
+import { TEST_CDN_URL, outcomes, startTestTopic, testFunctionConfig } from '../../support/function-config';
 import type { ProcessorReport } from '../../../functions/processor';
 import {
   HEIC, PDF, QUADRANTS, SVG, animatedGif, cmykJpeg, jpegWithMetadata, orientedJpeg, photoJpeg, png16, pngClaiming, transparentPng,
@@ -28,25 +30,21 @@ import {
 const names = resourceNames('imgtest', 'handler');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-'));
 let servers: LocalServers;
+let topic: LocalTopic;
 let s3: S3Client;
 let handler: (event: S3Event, context: Context) => Promise<ProcessorReport>;
 const stdout: string[] = [];
 const logs: string[] = [];
 
 function setPreset(preset: VariantPreset) {
-  Object.assign(process.env, functionEnvironment({
-    table: names.table,
-    outputBuckets: names.outputBuckets,
-    preset,
-    environment: 'handler',
-    metricsNamespace: METRICS_NAMESPACE,
-  }));
+  Object.assign(process.env, functionEnvironment(testFunctionConfig(names, preset, 'handler')));
 }
 
 beforeAll(async () => {
   servers = await startLocalServers({ dataDir });
+  topic = await startTestTopic(dataDir, names);
   await createPipelineResources(servers, names);
-  Object.assign(process.env, localAwsEnvironment(servers), { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' });
+  Object.assign(process.env, localAwsEnvironment({ ...servers, snsEndpoint: topic.endpoint }), { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' });
   setPreset(DEFAULT_PRESET);
   s3 = new S3Client(localClientConfig(servers.s3Endpoint));
   // Loaded after the environment points the SDK at the local servers, as Lambda loads it with its own.
@@ -62,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   jest.restoreAllMocks();
   s3?.destroy();
+  await topic?.close();
   await servers?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -184,7 +183,30 @@ describe('a photo', () => {
     expect(line).toMatchObject({ bucket: names.uploadBucket, key: 'holiday/beach photo+1.JPG', request_id: 'req-test' });
   });
 
-  test('a duplicate delivery of the same event does nothing: one item, the same objects', async () => {
+  test('announces one COMPLETED message on the outcome topic, with every variant\'s URLs and bytes, and records it', () => {
+    const announced = outcomes(dataDir).filter((message) => message.image_id === result.imageId);
+    expect(announced).toHaveLength(1);
+    const [message] = announced;
+    expect(message).toMatchObject({
+      version: 1,
+      status: 'COMPLETED',
+      environment: 'handler',
+      source: { bucket: names.uploadBucket, key: 'holiday/beach photo+1.JPG' },
+      bytes_in: result.item.bytes_in,
+      bytes_saved: result.item.bytes_saved,
+      attributes: { status: 'COMPLETED', environment: 'handler' },
+    });
+    expect(message.attributes.reason).toBeUndefined();
+    expect(message.variants!.map((variant) => variant.name)).toEqual(DEFAULT_PRESET.variants.map((variant) => variant.name));
+    const w640 = message.variants!.find((variant) => variant.name === '640')!;
+    expect(w640.url).toBe(`${TEST_CDN_URL}/images/${result.imageId}/640`);
+    const webp = w640.formats.find((rendition) => rendition.format === 'webp')!;
+    const recorded = result.item.variants!.find((variant) => variant.name === '640' && variant.format === 'webp')!;
+    expect(webp).toMatchObject({ url: `${TEST_CDN_URL}/${recorded.key}`, bytes: recorded.bytes });
+    expect(result.item.announced_at).toBeDefined();
+  });
+
+  test('a duplicate delivery of the same event does nothing: one item, the same objects, no second announcement', async () => {
     const before = await objectsOf(result.imageId);
     const again = await handler(result.event, context);
     expect(again.results[0].outcome).toBe('DUPLICATE');
@@ -194,6 +216,7 @@ describe('a photo', () => {
     expect(await objectsOf(result.imageId)).toEqual(before);
     const items = await new DynamoDBClient(localClientConfig(servers.dynamodbEndpoint)).send(new ScanCommand({ TableName: names.table }));
     expect(items.Items!.filter((i) => i.image_id.S === result.imageId)).toHaveLength(1);
+    expect(outcomes(dataDir).filter((message) => message.image_id === result.imageId)).toHaveLength(1);
   });
 
   test('an overwrite of the same key yields a new image id, and the old event is then superseded', async () => {
@@ -363,6 +386,11 @@ describe('bad input ends FAILED with its own reason, no outputs, and no retry', 
     const metric = stdout.map((line) => JSON.parse(line)).find((line) => line.image_id === imageId);
     expect(metric).toMatchObject({ Reason: reason, [METRIC.imagesFailed]: 1 });
     expect(metric._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Environment'], ['Environment', 'Reason']]);
+    const announced = outcomes(dataDir).filter((message) => message.image_id === imageId);
+    expect(announced).toEqual([expect.objectContaining({
+      status: 'FAILED', error: item.error, attributes: { status: 'FAILED', reason, environment: 'handler' },
+    })]);
+    expect(announced[0].variants).toBeUndefined();
   });
 
   test('an animation whose encodes would not fit the invocation\'s time ends FAILED as ANIMATION_TOO_LARGE, no outputs', async () => {

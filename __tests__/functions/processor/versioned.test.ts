@@ -19,7 +19,6 @@ import { OUTPUT_FORMATS } from '../../../lib/formats';
 import { functionEnvironment } from '../../../lib/function-environment';
 import { deriveImageId } from '../../../lib/keys';
 import type { ImageRecord } from '../../../lib/metadata';
-import { METRICS_NAMESPACE } from '../../../lib/metrics';
 import { resourceNames } from '../../../lib/naming';
 import { DEFAULT_PRESET } from '../../../lib/variants';
 import { createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers } from '../../../local/servers';
@@ -30,6 +29,8 @@ import type * as Storage from '../../../functions/processor/storage';
 import type * as Records from '../../../functions/processor/records';
 import { photoJpeg } from '../../../fixtures/images';
 import { objectCreatedEvent } from '../../../fixtures/s3-events';
+import type { LocalTopic } from '../../../local/notifications';
+import { startTestTopic, testFunctionConfig } from '../../support/function-config';
 
 interface Backend {
   readonly s3Endpoint: string;
@@ -84,6 +85,8 @@ const PRESET = { ...DEFAULT_PRESET, variants: [{ name: 'thumb', width: 96, heigh
 describe.each(CASES)('$name', ({ versioned, unavailable, start }) => {
   const names = resourceNames('imgver', versioned ? 'moto' : 's3rver');
   let backend: Backend;
+  let topic: LocalTopic;
+  const topicDir = fs.mkdtempSync(path.join(os.tmpdir(), 'versioned-topic-'));
   let s3: S3Client;
   let dynamodb: DynamoDBClient;
   let handler: (event: S3Event, context: Context) => Promise<ProcessorReport>;
@@ -101,13 +104,9 @@ describe.each(CASES)('$name', ({ versioned, unavailable, start }) => {
     if (versioned) {
       await s3.send(new PutBucketVersioningCommand({ Bucket: names.uploadBucket, VersioningConfiguration: { Status: 'Enabled' } }));
     }
-    Object.assign(process.env, localAwsEnvironment(backend), { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' }, functionEnvironment({
-      table: names.table,
-      outputBuckets: names.outputBuckets,
-      preset: PRESET,
-      environment: 'versioned',
-      metricsNamespace: METRICS_NAMESPACE,
-    }));
+    topic = await startTestTopic(topicDir, names);
+    Object.assign(process.env, localAwsEnvironment({ ...backend, snsEndpoint: topic.endpoint }), { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' },
+      functionEnvironment(testFunctionConfig(names, PRESET, 'versioned')));
     // The handler's SDK clients are made when its module loads, from the environment, as in Lambda: a fresh module
     // registry per backend gives each half clients pointed at its own servers.
     jest.isolateModules(() => {
@@ -127,7 +126,9 @@ describe.each(CASES)('$name', ({ versioned, unavailable, start }) => {
     jest.restoreAllMocks();
     s3?.destroy();
     dynamodb?.destroy();
+    await topic?.close();
     await backend?.close();
+    fs.rmSync(topicDir, { recursive: true, force: true });
   });
 
   interface Put {
