@@ -40,6 +40,10 @@ export interface RuntimeInfo {
   readonly functionName?: string;
   readonly functionArn?: string;
   readonly failureQueueDir?: string;
+  /** Where the outcome notifications are kept, one JSON file each (local/notifications.ts). */
+  readonly notificationsDir?: string;
+  /** The topic the function announces outcomes on. */
+  readonly outcomeTopicArn?: string;
   readonly logFile?: string;
 }
 

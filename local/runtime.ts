@@ -7,6 +7,7 @@
  * Data lives in one folder (default `.local-data/`): the servers' data, the failure queue, events still to run,
  * the function's log, the synthesized stack, and runtime.json while it runs.
  */
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -14,6 +15,7 @@ import type { S3Event } from 'aws-lambda';
 import { bundleHandlerForHost } from '../packaging/bundle';
 import { decodeS3Key } from '../functions/processor/event';
 import { FUNCTION_ENV, readFunctionConfig } from '../lib/function-environment';
+import { STUCK_SWEEP_MINUTES } from '../lib/lease';
 import type { VariantPreset } from '../lib/variants';
 import { localTargetFor } from '../cli/target';
 import { AsyncInvoker, InvocationProgress } from './async-invoker';
@@ -23,12 +25,31 @@ import { failureQueueDir } from './failure-queue';
 import { FaultRule, startFaultProxy } from './fault-proxy';
 import { FunctionHost } from './function-host';
 import { LambdaApi, startLambdaApi } from './lambda-api';
+import { LocalTopic, StoredNotification, notificationsDir, startLocalTopic } from './notifications';
 import { ReadyRuntimeInfo, claimDataDir, releaseDataDir, resolveDataDir, writeRuntimeInfo } from './runtime-info';
 import { createPipelineResources, localAwsEnvironment, startLocalServers } from './servers';
 import { LocalStack, readLocalStack, synthesizeStack } from './stack';
 
 /** The edge's port unless told otherwise: the URL stays the same from one run to the next. */
 export const DEFAULT_EDGE_PORT = 8787;
+
+/** Lambda's first retry of a failed asynchronous invocation comes about a minute later; so does the local one. */
+export const DEFAULT_RETRY_DELAY_MS = 60_000;
+
+/** The event EventBridge's schedule sends (the function tells it apart from an S3 event by its detail-type). */
+function scheduledEvent(region: string, functionArn: string) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: functionArn.split(':')[4],
+    time: new Date().toISOString(),
+    region,
+    resources: [`arn:aws:events:${region}:${functionArn.split(':')[4]}:rule/stuck-sweep`],
+    detail: {},
+  };
+}
 
 export interface RuntimeOptions {
   /** @default - `IMAGE_OPT_DATA_DIR`, else `.local-data/` in the project */
@@ -49,8 +70,19 @@ export interface RuntimeOptions {
   readonly consolePort?: number;
   /** Invocations that run at once. @default 2 */
   readonly concurrency?: number;
-  /** Wait before the first retry of a failed invocation, doubled for each further one. @default 1000 */
+  /**
+   * Wait before the first retry of a failed invocation, doubled for each further one. Keep it longer than the
+   * lease, as Lambda's one minute is, so a retry after a crash takes the upload over.
+   *
+   * @default 60000 (Lambda's first retry comes about a minute later)
+   */
   readonly retryDelayMs?: number;
+  /** How long an attempt's claim holds without renewal (lib/lease.ts). @default - the stack's (30 s) */
+  readonly leaseSeconds?: number;
+  /** Time between stuck sweeps. @default - the stack's schedule (5 minutes) */
+  readonly sweepIntervalMs?: number;
+  /** Where each outcome notification is also POSTed, as SNS does to an HTTP subscriber. @default - files only */
+  readonly notifyUrl?: string;
   /** How long stopping waits for running invocations before it ends them. @default 15000 */
   readonly stopTimeoutMs?: number;
   /** A built handler to run instead of the processor's bundle (a CommonJS file exporting `handler`). */
@@ -74,6 +106,8 @@ export interface RuntimeOptions {
 
 export type RuntimeActivity =
   | { readonly type: 'upload'; readonly bucket: string; readonly key: string; readonly bytes: number; readonly triggers: boolean }
+  | { readonly type: 'notification'; readonly notification: StoredNotification }
+  | { readonly type: 'delivery-problem'; readonly text: string }
   | { readonly type: 'edge'; readonly entry: EdgeLogEntry }
   | InvocationProgress;
 
@@ -89,6 +123,8 @@ export interface Runtime {
   idle(): Promise<void>;
   /** Faults injected so far (0 without `faults`). */
   faultStats(): number;
+  /** Runs the stuck sweep now (as the schedule does), queued like any invocation; returns its request id. */
+  sweep(): string;
   /** Stops taking events, waits (bounded) for running invocations, then stops every server and process. */
   close(): Promise<void>;
 }
@@ -133,17 +169,42 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const log = fs.createWriteStream(logFile, { flags: 'a' });
     cleanup.push(() => new Promise<void>((resolve) => log.end(() => resolve())));
 
-    const faults = await startFaults(servers, options.faults ?? []);
+    const fn = stack.processor;
+    const topic: LocalTopic = await startLocalTopic({
+      dataDir,
+      topicArn: fn.outcomeTopicArn,
+      notifyUrl: options.notifyUrl,
+      onNotification: (notification) => options.onActivity?.({ type: 'notification', notification }),
+      onDeliveryProblem: (text) => options.onActivity?.({ type: 'delivery-problem', text }),
+    }).catch((error: Error) => { throw new RuntimeError(`the local outcome topic did not start: ${error.message}`); });
+    cleanup.push(() => topic.close());
+
+    const faults = await startFaults({ ...servers, snsEndpoint: topic.endpoint }, options.faults ?? []);
     cleanup.push(() => faults.close());
 
-    const fn = stack.processor;
+    // The edge first: its URL is the CDN URL the function puts in its notifications.
+    const edge = await startLocalEdge({
+      distribution,
+      s3Endpoint: servers.s3Endpoint,
+      port: edgePort,
+      onRequest: (entry) => options.onActivity?.({ type: 'edge', entry }),
+    }).catch((error: Error) => {
+      throw new RuntimeError(/in use/.test(error.message) ? edgePortInUse : `the local edge did not start: ${error.message}`);
+    });
+    cleanup.push(() => edge.close());
+
     const host = new FunctionHost({
       handlerFile,
       functionName: fn.name,
       functionArn: fn.arn,
       memoryMb: fn.memoryMb,
       timeoutSeconds: fn.timeoutSeconds,
-      environment: { ...fn.environment, ...localAwsEnvironment(faults.endpoints) },
+      environment: {
+        ...fn.environment,
+        [FUNCTION_ENV.cdnUrl]: edge.url,
+        ...(options.leaseSeconds !== undefined ? { [FUNCTION_ENV.leaseSeconds]: String(options.leaseSeconds) } : {}),
+        ...localAwsEnvironment(faults.endpoints),
+      },
       maxInstances: options.concurrency ?? 2,
       log: (text) => {
         log.write(text);
@@ -158,7 +219,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       concurrency: options.concurrency ?? 2,
       maxRetries: fn.maxRetries,
       maxEventAgeSeconds: fn.maxEventAgeSeconds,
-      retryDelayMs: options.retryDelayMs ?? 1000,
+      retryDelayMs: options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
       pendingDir: path.join(dataDir, 'invocations'),
       failureQueueDir: failureQueueDir(dataDir),
       onProgress: options.onActivity,
@@ -176,6 +237,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     cleanup.push(() => clearTimeout(faultTimer));
 
+    // The stuck sweep on the stack's schedule, invoked the way EventBridge invokes it (asynchronously).
+    const sweep = () => invoker.enqueue(scheduledEvent(stack.region, fn.arn));
+    const sweepMs = options.sweepIntervalMs ?? (fn.sweepEveryMinutes ?? STUCK_SWEEP_MINUTES) * 60_000;
+    const sweepTimer = setInterval(sweep, sweepMs);
+    sweepTimer.unref();
+    cleanup.push(() => clearInterval(sweepTimer));
+
     const lambda: LambdaApi = await startLambdaApi({
       functionName: fn.name,
       functionArn: fn.arn,
@@ -184,16 +252,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       invokeSync: (event, requestId) => host.invoke(event, requestId),
     }).catch((error: Error) => { throw new RuntimeError(`the local Lambda API did not start: ${error.message}`); });
     cleanup.push(() => lambda.close());
-
-    const edge = await startLocalEdge({
-      distribution,
-      s3Endpoint: servers.s3Endpoint,
-      port: edgePort,
-      onRequest: (entry) => options.onActivity?.({ type: 'edge', entry }),
-    }).catch((error: Error) => {
-      throw new RuntimeError(/in use/.test(error.message) ? edgePortInUse : `the local edge did not start: ${error.message}`);
-    });
-    cleanup.push(() => edge.close());
 
     const base: ReadyRuntimeInfo = {
       state: 'ready',
@@ -213,6 +271,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       functionName: fn.name,
       functionArn: fn.arn,
       failureQueueDir: failureQueueDir(dataDir),
+      notificationsDir: notificationsDir(dataDir),
+      outcomeTopicArn: fn.outcomeTopicArn,
       logFile,
     };
     const info = options.consolePort === undefined ? base : { ...base, consoleUrl: await serveConsole(base, readFunctionConfig(fn.environment).preset, options.consolePort, cleanup) };
@@ -227,6 +287,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       resumed,
       idle: () => invoker.idle(),
       faultStats: () => faults.injected(),
+      sweep,
       close: () => (closing ??= unwind()),
     };
   } catch (error) {
@@ -282,14 +343,17 @@ function routeUpload(event: S3Event, stack: LocalStack, invoker: AsyncInvoker, o
 }
 
 interface Faults {
-  /** Where the function reaches S3 and DynamoDB: the fault proxies, or the servers themselves. */
-  readonly endpoints: { readonly s3Endpoint: string; readonly dynamodbEndpoint: string };
+  /** Where the function reaches S3, DynamoDB and SNS: the fault proxies, or the servers themselves. */
+  readonly endpoints: { readonly s3Endpoint: string; readonly dynamodbEndpoint: string; readonly snsEndpoint: string };
   stop(): void;
   injected(): number;
   close(): Promise<void>;
 }
 
-async function startFaults(servers: { s3Endpoint: string; dynamodbEndpoint: string }, rules: readonly FaultRule[]): Promise<Faults> {
+async function startFaults(
+  servers: { s3Endpoint: string; dynamodbEndpoint: string; snsEndpoint: string },
+  rules: readonly FaultRule[],
+): Promise<Faults> {
   if (rules.length === 0) {
     return { endpoints: servers, stop: () => undefined, injected: () => 0, close: async () => undefined };
   }
@@ -298,9 +362,13 @@ async function startFaults(servers: { s3Endpoint: string; dynamodbEndpoint: stri
     await s3.close();
     throw error;
   });
-  const proxies = [s3, dynamodb];
+  const sns = await startFaultProxy({ target: servers.snsEndpoint, service: 'sns', rules }).catch(async (error) => {
+    await Promise.all([s3.close(), dynamodb.close()]);
+    throw error;
+  });
+  const proxies = [s3, dynamodb, sns];
   return {
-    endpoints: { s3Endpoint: s3.endpoint, dynamodbEndpoint: dynamodb.endpoint },
+    endpoints: { s3Endpoint: s3.endpoint, dynamodbEndpoint: dynamodb.endpoint, snsEndpoint: sns.endpoint },
     stop: () => proxies.forEach((proxy) => proxy.setFaults([])),
     injected: () => proxies.reduce((sum, proxy) => sum + Object.values(proxy.stats().faults).reduce((a, b) => a + b, 0), 0),
     close: async () => {

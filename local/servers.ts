@@ -154,10 +154,13 @@ export function normalizeS3rverEvent(raw: S3Event): S3Event | undefined {
  * Environment variables that point the AWS SDK (in the handler, the command line, anything) at the local servers,
  * with the workarounds the servers need.
  */
-export function localAwsEnvironment(servers: Pick<LocalServers, 's3Endpoint' | 'dynamodbEndpoint'>): Record<string, string> {
+export function localAwsEnvironment(
+  servers: Pick<LocalServers, 's3Endpoint' | 'dynamodbEndpoint'> & { readonly snsEndpoint?: string },
+): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: servers.dynamodbEndpoint,
+    ...(servers.snsEndpoint ? { AWS_ENDPOINT_URL_SNS: servers.snsEndpoint } : {}),
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_REGION: LOCAL_REGION,

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OUTPUT_FORMATS, OutputFormat } from '../lib/formats';
+import { FUNCTION_ENV } from '../lib/function-environment';
 import { OFFLINE_ACCOUNT_ID } from '../lib/lambda-runtime';
 import { stackName } from '../lib/naming';
 import { STACK_OUTPUTS, formatBucketOutput } from '../lib/stack-outputs';
@@ -22,8 +23,15 @@ export interface LocalFunction {
   /** Retries of a failed asynchronous invocation (the event invoke config's maximum_retry_attempts). */
   readonly maxRetries: number;
   readonly maxEventAgeSeconds: number;
-  /** The function's environment variables, as deployed (lib/function-environment.ts). */
+  /**
+   * The function's environment variables, as deployed (lib/function-environment.ts), but for the CDN's URL, which
+   * is only known after apply: the local runtime sets it to its edge's.
+   */
   readonly environment: Readonly<Record<string, string>>;
+  /** The topic the function announces outcomes on (its OUTCOME_TOPIC_ARN). */
+  readonly outcomeTopicArn: string;
+  /** Minutes between stuck sweeps (the EventBridge schedule that invokes it). */
+  readonly sweepEveryMinutes?: number;
 }
 
 export interface LocalStack {
@@ -83,7 +91,11 @@ export function readLocalStack(file: string): LocalStack {
   if (!invokeConfig) throw new Error(`${file}: the processor has no asynchronous invoke configuration`);
 
   const region = json.provider?.aws?.[0]?.region as string;
-  const environment = (fn.environment?.variables ?? {}) as Record<string, string>;
+  const environment = { ...(fn.environment?.variables ?? {}) } as Record<string, string>;
+  // The distribution's domain name comes from CloudFront at apply; locally the edge's URL stands in for it.
+  if (typeof environment[FUNCTION_ENV.cdnUrl] === 'string' && environment[FUNCTION_ENV.cdnUrl].includes('${')) {
+    delete environment[FUNCTION_ENV.cdnUrl];
+  }
   for (const [name, value] of Object.entries(environment)) {
     if (typeof value !== 'string' || value.includes('${')) {
       throw new Error(`${file}: the function's ${name} is only known after apply (${value}); the local runtime needs literal values`);
@@ -106,11 +118,23 @@ export function readLocalStack(file: string): LocalStack {
       maxRetries: invokeConfig.maximum_retry_attempts,
       maxEventAgeSeconds: invokeConfig.maximum_event_age_in_seconds,
       environment,
+      outcomeTopicArn: environment[FUNCTION_ENV.outcomeTopicArn] ?? '',
+      sweepEveryMinutes: sweepMinutes(json, functionId ?? ''),
     },
     uploadSuffixes: targets
       .filter((target) => (target.events as string[]).some((event) => event.startsWith('s3:ObjectCreated:')))
       .map((target) => target.filter_suffix as string),
   };
+}
+
+/** The schedule's period in minutes when an EventBridge rule with `rate(N minutes)` targets the function. */
+function sweepMinutes(json: Json, functionId: string): number | undefined {
+  const target = (Object.values(json.resource?.aws_cloudwatch_event_target ?? {}) as Json[])
+    .find((candidate) => referenceParts(candidate.arn)?.[1] === functionId);
+  const ruleId = target ? referenceParts(target.rule)?.[1] : undefined;
+  const rule = ruleId ? json.resource?.aws_cloudwatch_event_rule?.[ruleId] as Json | undefined : undefined;
+  const match = /^rate\((\d+) minutes?\)$/.exec(String(rule?.schedule_expression ?? ''));
+  return match ? Number(match[1]) : undefined;
 }
 
 function referenceParts(value: unknown): [string, string, string] | undefined {

@@ -11,10 +11,11 @@ import type { S3Event } from 'aws-lambda';
 import { formatBytes } from '../cli/format';
 import { decodeS3Key } from '../functions/processor/event';
 import { envName, envSetting } from '../lib/env';
+import { FUNCTION_ENV } from '../lib/function-environment';
 import { expected } from '../lib/problems';
 import { DEFAULT_CONSOLE_PORT } from './console/server';
 import { LOCAL_CREDENTIALS } from './servers';
-import { DEFAULT_EDGE_PORT, Runtime, RuntimeActivity, RuntimeError, startRuntime } from './runtime';
+import { DEFAULT_EDGE_PORT, DEFAULT_RETRY_DELAY_MS, Runtime, RuntimeActivity, RuntimeError, startRuntime } from './runtime';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -28,7 +29,10 @@ Options (environment variable in brackets):
   --dynamodb-port <n>   DynamoDB server port [IMAGE_OPT_DYNAMODB_PORT] (default: any free port)
   --lambda-port <n>     Lambda Invoke API port [IMAGE_OPT_LAMBDA_PORT] (default: any free port)
   --concurrency <n>     invocations at once [IMAGE_OPT_CONCURRENCY] (default: 2)
-  --retry-delay <ms>    wait before the first retry [IMAGE_OPT_RETRY_DELAY_MS] (default: 1000, doubled per retry)
+  --retry-delay <ms>    wait before the first retry [IMAGE_OPT_RETRY_DELAY_MS] (default: 60000 as on Lambda, doubled per retry)
+  --lease <s>           how long an attempt's claim holds without renewal [IMAGE_OPT_LEASE_SECONDS] (default: the stack's 30);
+                        keep it under the retry delay, so a retry after a crash takes the upload over
+  --notify-url <url>    also POST every outcome notification there, as SNS does to an HTTP subscriber [IMAGE_OPT_NOTIFY_URL]
   --logs                also print the function's log lines [IMAGE_OPT_LOGS=1]
   -h, --help            this help
 `;
@@ -44,6 +48,8 @@ interface StartOptions {
   readonly lambdaPort?: number;
   readonly concurrency: number;
   readonly retryDelayMs: number;
+  readonly leaseSeconds?: number;
+  readonly notifyUrl?: string;
   readonly logs: boolean;
 }
 
@@ -61,6 +67,8 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'he
         'lambda-port': { type: 'string' },
         concurrency: { type: 'string' },
         'retry-delay': { type: 'string' },
+        lease: { type: 'string' },
+        'notify-url': { type: 'string' },
         logs: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -88,9 +96,25 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'he
     dynamodbPort: number('dynamodb-port', 'DYNAMODB_PORT', 0, 65535),
     lambdaPort: number('lambda-port', 'LAMBDA_PORT', 0, 65535),
     concurrency: number('concurrency', 'CONCURRENCY', 1, 64) ?? 2,
-    retryDelayMs: number('retry-delay', 'RETRY_DELAY_MS', 0, 600_000) ?? 1000,
+    retryDelayMs: number('retry-delay', 'RETRY_DELAY_MS', 0, 600_000) ?? DEFAULT_RETRY_DELAY_MS,
+    leaseSeconds: number('lease', 'LEASE_SECONDS', 1, 900),
+    notifyUrl: notifyUrl(values['notify-url'] ?? envSetting(env, 'NOTIFY_URL')),
     logs: values.logs ?? ['1', 'true', 'yes'].includes((envSetting(env, 'LOGS') ?? '').toLowerCase()),
   };
+}
+
+function notifyUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    throw new UsageError(expected(`--notify-url (or ${envName('NOTIFY_URL')})`, 'an http:// or https:// URL', raw));
+  }
+  return url.toString();
 }
 
 /** A folder shown relative to where the user is, when it is below it. */
@@ -145,6 +169,11 @@ function describe(activity: RuntimeActivity, retries: number): string | undefine
       return `failed    ${keysOf(activity.event)}: ${activity.error.errorType ?? 'Error'}: ${activity.error.errorMessage}\n`
         + `          ${activity.condition === 'RetriesExhausted' ? `gave up after ${activity.attempts} attempts` : 'the event is too old'}`
         + ` → failure queue ${shown(activity.file)} (re-drive with: npx imgopt replay)`;
+    case 'notification': {
+      return `announced ${activity.notification.Subject ?? activity.notification.MessageId} (notification ${activity.notification.MessageId.slice(0, 8)})`;
+    }
+    case 'delivery-problem':
+      return `notify    ${activity.text}`;
     case 'edge': {
       const e = activity.entry;
       const from = e.source === 'origin' ? `${e.origin}:${e.key}` : e.source;
@@ -153,7 +182,7 @@ function describe(activity: RuntimeActivity, retries: number): string | undefine
   }
 }
 
-function banner(runtime: Runtime): string {
+function banner(runtime: Runtime, options: StartOptions): string {
   const { info, stack } = runtime;
   const fn = stack.processor;
   const extensions = [...new Set(stack.uploadSuffixes.map((suffix) => suffix.toLowerCase()))].join(' ');
@@ -177,6 +206,7 @@ function banner(runtime: Runtime): string {
     `  metadata table  ${stack.table}`,
     `  CDN routes      ${routes.join('\n                  ')}`,
     `  failure queue   ${shown(info.failureQueueDir)}${path.sep}  (re-drive with: npx imgopt replay)`,
+    `  notifications   ${shown(info.notificationsDir)}${path.sep}  (one JSON file per outcome${options.notifyUrl ? `, also POSTed to ${options.notifyUrl}` : ''})`,
     `  function log    ${shown(info.logFile)}`,
     `  data folder     ${data}${path.sep}  (stop, then delete it to start over)`,
     ...(runtime.resumed > 0 ? ['', `Resuming ${runtime.resumed} event(s) left unfinished by the last run.`] : []),
@@ -223,6 +253,8 @@ async function main(): Promise<void> {
       lambdaPort: options.lambdaPort,
       concurrency: options.concurrency,
       retryDelayMs: options.retryDelayMs,
+      leaseSeconds: options.leaseSeconds,
+      notifyUrl: options.notifyUrl,
       onFunctionOutput: options.logs ? (text) => process.stdout.write(text.replace(/^(?=.)/gm, '          │ ')) : undefined,
       onActivity: (activity) => {
         const line = describe(activity, retries);
@@ -256,7 +288,12 @@ async function main(): Promise<void> {
     await stop('SIGINT');
     return;
   }
-  process.stdout.write(banner(runtime));
+  process.stdout.write(banner(runtime, options));
+  const leaseSeconds = options.leaseSeconds ?? Number(runtime.stack.processor.environment[FUNCTION_ENV.leaseSeconds]);
+  if (options.retryDelayMs <= leaseSeconds * 1000) {
+    process.stdout.write(`Note: the retry delay (${options.retryDelayMs} ms) is not longer than the lease (${leaseSeconds} s): `
+      + 'after a crash, retries may find the dead attempt\'s claim still valid and end on the failure queue.\n');
+  }
 }
 
 void main();
