@@ -114,9 +114,9 @@ Options:
                   picks the format from the browser's Accept header`,
   },
   replay: {
-    usage: 'replay',
-    summary: 're-drive the failure queue: invoke the function again with each failed event',
-    positionals: { min: 0, max: 0, name: '' },
+    usage: 'replay [image_id]',
+    summary: 're-drive the failure queue, or one upload from its source object',
+    positionals: { min: 0, max: 1, name: 'image_id' },
     options: {
       limit: { type: 'string' },
       'dry-run': { type: 'boolean' },
@@ -125,6 +125,12 @@ Options:
 asynchronously, and the message is deleted only once the invocation was accepted. Locally, the queue is the
 folder <data>/failure-queue/ and the invocations go to the runtime's Lambda Invoke API; against --env, the SQS
 queue (output failure_queue_url) and the deployed function (output lambda_function).
+
+With an image id, re-drives that one upload instead: the function is invoked, asynchronously, with the S3 event
+of its source object (bucket, key, version or ETag, from the metadata item), as S3 would send it. Meant for an
+upload stuck in PROCESSING (imgopt report --stuck): the new attempt takes it over once the old claim has run
+out. An upload that ended COMPLETED or FAILED is final and is not processed again (its outcome is announced again
+if it never was).
 
 Options:
   --limit <n>   replay at most n messages (default: all)
@@ -136,6 +142,7 @@ Options:
     positionals: { min: 0, max: 0, name: '' },
     options: {
       failed: { type: 'boolean' },
+      stuck: { type: 'boolean' },
       limit: { type: 'string' },
     },
     help: `Lists the newest images from the metadata table's status index, newest first: COMPLETED with their
@@ -143,6 +150,8 @@ savings, FAILED with their reason, PROCESSING with their age; and how many event
 
 Options:
   --failed      only FAILED images
+  --stuck       only uploads PROCESSING for longer than the function can run (its timeout plus 5 minutes),
+                oldest first: what the UploadsStuck alarm counts; re-drive one with imgopt replay <image_id>
   --limit <n>   how many (default: 20)`,
   },
 };

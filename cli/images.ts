@@ -31,6 +31,20 @@ export async function getImage(target: Target, imageId: string): Promise<ImageRe
   return result.Item as ImageRecord | undefined;
 }
 
+/** Images PROCESSING since before `before` (their last claim or release), oldest first. */
+export async function processingSince(target: Target, before: Date, limit: number): Promise<ImageRecord[]> {
+  const result = await target.dynamodb.send(new QueryCommand({
+    TableName: target.table,
+    IndexName: STATUS_INDEX.name,
+    KeyConditionExpression: '#status = :status AND #updated < :before',
+    ExpressionAttributeNames: { '#status': STATUS_INDEX.hashKey, '#updated': STATUS_INDEX.rangeKey },
+    ExpressionAttributeValues: { ':status': 'PROCESSING', ':before': before.toISOString() },
+    ScanIndexForward: true,
+    Limit: limit,
+  }));
+  return (result.Items ?? []) as ImageRecord[];
+}
+
 /** The newest `limit` images with this status, newest first. */
 export async function imagesWithStatus(target: Target, status: ImageStatus, limit: number): Promise<ImageRecord[]> {
   const result = await target.dynamodb.send(new QueryCommand({

@@ -44,6 +44,8 @@ export interface RuntimeInfo {
   readonly notificationsDir?: string;
   /** The topic the function announces outcomes on. */
   readonly outcomeTopicArn?: string;
+  /** After how long an upload still PROCESSING is stuck (the function's STUCK_AFTER_SECONDS). */
+  readonly stuckAfterSeconds?: number;
   readonly logFile?: string;
 }
 

@@ -193,18 +193,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     cleanup.push(() => edge.close());
 
+    const functionEnvironment = {
+      ...fn.environment,
+      [FUNCTION_ENV.cdnUrl]: edge.url,
+      ...(options.leaseSeconds !== undefined ? { [FUNCTION_ENV.leaseSeconds]: String(options.leaseSeconds) } : {}),
+    };
     const host = new FunctionHost({
       handlerFile,
       functionName: fn.name,
       functionArn: fn.arn,
       memoryMb: fn.memoryMb,
       timeoutSeconds: fn.timeoutSeconds,
-      environment: {
-        ...fn.environment,
-        [FUNCTION_ENV.cdnUrl]: edge.url,
-        ...(options.leaseSeconds !== undefined ? { [FUNCTION_ENV.leaseSeconds]: String(options.leaseSeconds) } : {}),
-        ...localAwsEnvironment(faults.endpoints),
-      },
+      environment: { ...functionEnvironment, ...localAwsEnvironment(faults.endpoints) },
       maxInstances: options.concurrency ?? 2,
       log: (text) => {
         log.write(text);
@@ -273,9 +273,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       failureQueueDir: failureQueueDir(dataDir),
       notificationsDir: notificationsDir(dataDir),
       outcomeTopicArn: fn.outcomeTopicArn,
+      stuckAfterSeconds: Number(fn.environment[FUNCTION_ENV.stuckAfterSeconds]),
       logFile,
     };
-    const info = options.consolePort === undefined ? base : { ...base, consoleUrl: await serveConsole(base, readFunctionConfig(fn.environment).preset, options.consolePort, cleanup) };
+    const info = options.consolePort === undefined ? base : { ...base, consoleUrl: await serveConsole(base, readFunctionConfig(functionEnvironment).preset, options.consolePort, cleanup) };
     writeRuntimeInfo(dataDir, info);
     const resumed = invoker.resume();
 

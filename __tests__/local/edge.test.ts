@@ -213,7 +213,13 @@ describe('local edge', () => {
       expect(response.headers.get('content-type')).toBe(OUTPUT_FORMAT_INFO[format].contentType);
       expect(Buffer.from(await response.arrayBuffer())).toEqual(bytesOf(format, '640'));
       expect(response.headers.get('strict-transport-security')).toBe(HSTS);
+      // The answer depends on Accept, so caches between the CDN and the browser must key it by Accept too.
+      expect(response.headers.get('vary')).toBe('Accept');
     }
+    // An explicit-format URL always answers the same bytes: no Vary.
+    const explicit = await fetch(`${edge.url}${explicitPath('avif', IMAGE_ID, '640')}`, { method: 'HEAD', headers: { accept: CHROME } });
+    expect(explicit.status).toBe(200);
+    expect(explicit.headers.get('vary')).toBeNull();
     // The dev preset (main.ts) makes no AVIF at 1280: the function only points at what exists.
     const large = await fetch(`${edge.url}${negotiatedPath(IMAGE_ID, '1280')}`, { headers: { accept: CHROME } });
     expect(large.headers.get('content-type')).toBe('image/webp');
@@ -290,13 +296,19 @@ describe('local edge', () => {
   test('lists what runs where', () => {
     const bucket = (format: OutputFormat) => distribution.origins.find((origin) => origin.id === originId(format))!.bucket;
     const functionName = Object.values(stack.resource.aws_cloudfront_function as Json)[0].name;
-    const policyName = Object.values(stack.resource.aws_cloudfront_response_headers_policy as Json)[0].name;
-    const common = { allowedMethods: ['GET', 'HEAD'], viewerProtocolPolicy: 'redirect-to-https', responseHeadersPolicy: policyName };
+    const policyNames = Object.values(stack.resource.aws_cloudfront_response_headers_policy as Json).map((policy) => policy.name as string);
+    const explicitPolicy = policyNames.find((name) => name.includes('-images-'));
+    const negotiatedPolicy = policyNames.find((name) => name.includes('-negotiated-'));
+    const common = { allowedMethods: ['GET', 'HEAD'], viewerProtocolPolicy: 'redirect-to-https' };
     expect(edge.behaviours).toEqual([
       ...(['avif', 'webp', 'jpeg', 'png'] as const).map((format) => ({
         ...common, pathPattern: `/${format}/*`, originId: originId(format), bucket: bucket(format), viewerRequestFunction: undefined,
+        responseHeadersPolicy: explicitPolicy,
       })),
-      { ...common, pathPattern: '*', originId: originId('jpeg'), bucket: bucket('jpeg'), viewerRequestFunction: functionName },
+      {
+        ...common, pathPattern: '*', originId: originId('jpeg'), bucket: bucket('jpeg'), viewerRequestFunction: functionName,
+        responseHeadersPolicy: negotiatedPolicy,
+      },
     ]);
     expect(edge.url).toBe(`http://127.0.0.1:${edge.port}`);
   });

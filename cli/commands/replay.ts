@@ -1,12 +1,21 @@
 /**
- * `imgopt replay`: re-drives the failure queue (cli/failure-replay.ts) and prints what was replayed.
+ * `imgopt replay`: re-drives the failure queue (cli/failure-replay.ts) and prints what was replayed;
+ * `imgopt replay <image_id>` re-drives one upload from its source object (cli/upload-replay.ts).
  */
 import { ParsedCommand, integerOption } from '../args';
-import { EXIT } from '../errors';
+import { EXIT, UsageError } from '../errors';
 import { replayFailures } from '../failure-replay';
+import { checkImageId } from '../images';
 import type { Target } from '../target';
+import { replayUpload } from '../upload-replay';
 
 export async function replay(command: ParsedCommand, connect: () => Target): Promise<number> {
+  if (command.positionals.length === 1) {
+    if (command.options.limit !== undefined || command.options['dry-run'] !== undefined) {
+      throw new UsageError('--limit and --dry-run are for the failure queue; imgopt replay <image_id> re-drives one upload');
+    }
+    return replayUpload(checkImageId(command.positionals[0]), command, connect());
+  }
   const limit = integerOption(command.options, 'limit', Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
   const dryRun = command.options['dry-run'] === true;
   const target = connect();
