@@ -37,7 +37,8 @@ const LEASE_MARGIN_MS = 5_000;
 
 export async function handler(event: S3Event, context: Context): Promise<ProcessorReport> {
   const config = readFunctionConfig(process.env);
-  const log = new Log({ environment: config.environment, request_id: context.awsRequestId });
+  const log = new Log({ environment: config.environment });
+  log.addContext(context);
   const uploads = uploadsFromEvent(event);
   const deps = {
     config,
