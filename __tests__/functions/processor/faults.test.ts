@@ -27,6 +27,7 @@ import { MetadataStore } from '../../../functions/processor/records';
 import { photoJpeg } from '../../../fixtures/images';
 import { seededRandom } from '../../../fixtures/random';
 import { objectCreatedEvent } from '../../../fixtures/s3-events';
+import { captureFunctionOutput } from '../../support/function-output';
 
 const names = resourceNames('imgfault', 'test');
 /** A small preset: these tests are about delivery, not pixels. */
@@ -58,8 +59,8 @@ beforeAll(async () => {
   store = new MetadataStore(new DynamoDBClient(localClientConfig(servers.dynamodbEndpoint)), names.table);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   handler = require('../../../functions/processor').handler;
-  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  // The handler's log and metric lines are not under test here.
+  captureFunctionOutput();
 });
 
 afterEach(() => {

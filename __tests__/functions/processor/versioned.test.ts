@@ -30,6 +30,7 @@ import type * as Storage from '../../../functions/processor/storage';
 import type * as Records from '../../../functions/processor/records';
 import { photoJpeg } from '../../../fixtures/images';
 import { objectCreatedEvent } from '../../../fixtures/s3-events';
+import { captureFunctionOutput } from '../../support/function-output';
 
 interface Backend {
   readonly s3Endpoint: string;
@@ -119,8 +120,7 @@ describe.each(CASES)('$name', ({ versioned, unavailable, start }) => {
       store = new MetadataStore(dynamodb, names.table);
     });
     // The handler's log and metric lines are not under test here.
-    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    for (const level of ['log', 'info', 'warn', 'error'] as const) jest.spyOn(console, level).mockImplementation(() => undefined);
+    captureFunctionOutput();
   });
 
   afterAll(async () => {
