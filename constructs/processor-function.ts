@@ -13,7 +13,7 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import type { ProcessorBundle } from '../packaging/bundle';
 import { FunctionConfig, functionEnvironment } from '../lib/function-environment';
-import { LAMBDA_RUNTIME } from '../lib/lambda-runtime';
+import { ApplicationLogLevel, LAMBDA_RUNTIME } from '../lib/lambda-runtime';
 import { STUCK_SWEEP_MINUTES } from '../lib/lease';
 import { STATUS_INDEX } from '../lib/metadata';
 
@@ -43,6 +43,13 @@ export interface ProcessorFunctionProps {
   /** Age after which an undelivered event goes to the failure queue. */
   readonly maxEventAgeSeconds: number;
   readonly logRetentionDays: number;
+  /**
+   * Least severe of the function's own log lines that reach CloudWatch; Lambda passes it to the code as
+   * `AWS_LAMBDA_LOG_LEVEL`.
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: ApplicationLogLevel;
   readonly failureQueueRetentionDays: number;
 }
 
@@ -176,7 +183,7 @@ export class ProcessorFunction extends Construct {
       loggingConfig: {
         logFormat: 'JSON',
         logGroup: this.logGroup.name,
-        applicationLogLevel: 'INFO',
+        applicationLogLevel: props.logLevel ?? 'INFO',
         systemLogLevel: 'WARN',
       },
       environment: { variables: functionEnvironment(props.config) },

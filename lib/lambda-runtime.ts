@@ -20,6 +20,13 @@ export const ARCHITECTURES = ['arm64', 'x86_64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 /**
+ * Lambda's application log levels, most verbose first: the function's `logging_config.application_log_level`, which
+ * Lambda hands the code as `AWS_LAMBDA_LOG_LEVEL` (Powertools Logger takes it over any level of its own).
+ */
+export const APPLICATION_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
+export type ApplicationLogLevel = (typeof APPLICATION_LOG_LEVELS)[number];
+
+/**
  * Stands in for the account id where there is no account: offline synthesis (plan review and tests without
  * credentials) and the local runtime's ARNs.
  */

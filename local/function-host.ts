@@ -23,6 +23,13 @@ export interface FunctionHostOptions {
   readonly timeoutSeconds: number;
   /** Environment variables of the function (its configuration and the AWS endpoints), on top of this process's. */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * The function's application log level under the JSON log format, passed as Lambda passes it
+   * (`AWS_LAMBDA_LOG_LEVEL`, with `AWS_LAMBDA_LOG_FORMAT=JSON`).
+   *
+   * @default - none: the code's own default
+   */
+  readonly logLevel?: string;
   /** Execution environments that may run at once. */
   readonly maxInstances: number;
   /** Receives the function's output and the START/END/REPORT lines, as its log group would. */
@@ -119,6 +126,9 @@ export class FunctionHost {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(o.memoryMb),
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${o.functionName}`,
       AWS_LAMBDA_LOG_STREAM_NAME: `local/${Date.now()}`,
+      // Each environment starts on demand, as without provisioned concurrency: its first invocation is a cold start.
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      ...(o.logLevel ? { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: o.logLevel } : {}),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       IMAGE_OPT_HANDLER_FILE: o.handlerFile,
       IMAGE_OPT_HANDLER_NAME: o.handlerName ?? 'handler',

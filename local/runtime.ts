@@ -205,6 +205,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       memoryMb: fn.memoryMb,
       timeoutSeconds: fn.timeoutSeconds,
       environment: { ...functionEnvironment, ...localAwsEnvironment(faults.endpoints) },
+      logLevel: fn.logLevel,
       maxInstances: options.concurrency ?? 2,
       log: (text) => {
         log.write(text);

@@ -1,6 +1,6 @@
 /**
  * What the local runtime takes from the synthesized stack: the same bucket, table and function names, the
- * function's memory, timeout, environment variables and retry settings, the upload notification's key filters and
+ * function's memory, timeout, environment variables, log level and retry settings, the upload notification's key filters and
  * the region, all read from the Terraform JSON that `cdktf deploy` would apply, so the local pipeline cannot drift
  * from the deployed one.
  */
@@ -32,6 +32,12 @@ export interface LocalFunction {
   readonly outcomeTopicArn: string;
   /** Minutes between stuck sweeps (the EventBridge schedule that invokes it). */
   readonly sweepEveryMinutes?: number;
+  /**
+   * The function's application log level when it logs JSON (its `logging_config`), which Lambda passes to the code.
+   *
+   * @default - none: the code's own default
+   */
+  readonly logLevel?: string;
 }
 
 export interface LocalStack {
@@ -120,6 +126,7 @@ export function readLocalStack(file: string): LocalStack {
       environment,
       outcomeTopicArn: environment[FUNCTION_ENV.outcomeTopicArn] ?? '',
       sweepEveryMinutes: sweepMinutes(json, functionId ?? ''),
+      logLevel: fn.logging_config?.log_format === 'JSON' ? fn.logging_config.application_log_level : undefined,
     },
     uploadSuffixes: targets
       .filter((target) => (target.events as string[]).some((event) => event.startsWith('s3:ObjectCreated:')))

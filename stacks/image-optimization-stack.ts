@@ -131,6 +131,7 @@ export class ImageOptimizationStack extends TerraformStack {
       maxRetries: settings.processor.maxRetries,
       maxEventAgeSeconds: settings.processor.maxEventAgeSeconds,
       logRetentionDays: settings.logRetentionDays,
+      logLevel: settings.processor.logLevel,
       failureQueueRetentionDays: settings.failureQueueRetentionDays,
     });
 

@@ -7,7 +7,7 @@
  */
 import { PROJECT, ResourceNames, bucketNameProblems, namesProblems, prefixProblems, resourceNames, suffixProblems } from '../lib/naming';
 import { CLOUDFRONT_REGION, isKnownRegion } from '../lib/regions';
-import { ARCHITECTURES, Architecture } from '../lib/lambda-runtime';
+import { APPLICATION_LOG_LEVELS, ARCHITECTURES, ApplicationLogLevel, Architecture } from '../lib/lambda-runtime';
 import { expected, integerProblems, oneOfProblems } from '../lib/problems';
 import { DEFAULT_PRESET, PresetOverride, VariantPreset, overridePreset, presetProblems } from '../lib/variants';
 
@@ -29,6 +29,8 @@ export interface ProcessorSettings {
   readonly maxRetries: number;
   /** Age in seconds after which an undelivered event goes to the failure queue (60 to 21600). */
   readonly maxEventAgeSeconds: number;
+  /** Least severe of the function's own log lines that reach CloudWatch (Lambda's application log level). */
+  readonly logLevel: ApplicationLogLevel;
 }
 
 export interface CdnSettings {
@@ -166,6 +168,7 @@ export const BASE_PROFILE = {
     architecture: 'arm64',
     maxRetries: 2,
     maxEventAgeSeconds: 6 * 3600,
+    logLevel: 'INFO',
   },
   logRetentionDays: 30,
   failureQueueRetentionDays: 14,
@@ -293,6 +296,7 @@ export function settingsProblems(s: EnvironmentSettings): string[] {
   );
   problems.push(
     ...oneOfProblems('processor architecture', p.architecture, ARCHITECTURES),
+    ...oneOfProblems('processor logLevel', p.logLevel, APPLICATION_LOG_LEVELS),
     ...oneOfProblems('logRetentionDays', s.logRetentionDays, LOG_RETENTION_DAYS),
   );
   problems.push(...originsProblems('uploads corsAllowedOrigins', s.uploads.corsAllowedOrigins));

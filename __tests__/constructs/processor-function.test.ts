@@ -77,6 +77,12 @@ describe('ProcessorFunction', () => {
     expect(fn.depends_on).toContain(`aws_cloudwatch_log_group.${logGroupId}`);
   });
 
+  test('filters its own lines at the application log level it is given, INFO unless told', () => {
+    expect(fn.logging_config.application_log_level).toBe('INFO');
+    const [, debug] = only(synthProcessor({ logLevel: 'DEBUG' }), 'aws_lambda_function');
+    expect(debug.logging_config).toMatchObject({ log_format: 'JSON', application_log_level: 'DEBUG', system_log_level: 'WARN' });
+  });
+
   test('passes the configuration the function reads back', () => {
     const config = readFunctionConfig(fn.environment.variables);
     expect(config.outputBuckets).toEqual(buckets);

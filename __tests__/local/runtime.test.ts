@@ -128,6 +128,37 @@ describe('local runtime with the processor', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ status: 'FAILED', error: { code: corrupt.reason } });
   });
 
+  test('the function log holds its JSON lines as Lambda\'s JSON log format keeps them: levels, fields, context, metrics', async () => {
+    const photo = byKey('images/summer trip+2.JPG');
+    const corrupt = byKey('images/corrupt.jpg');
+    const lines = await until('the function\'s lines for every upload', () => {
+      const json = fs.readFileSync(runtime.info.logFile!, 'utf8').split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+      return json.filter((line) => '_aws' in line).length >= uploads.length ? json : undefined;
+    });
+    // From the stack's logging_config, passed to the function as Lambda passes it (AWS_LAMBDA_LOG_LEVEL).
+    expect(runtime.stack.processor.logLevel).toBe('INFO');
+    const logs = lines.filter((line) => 'level' in line);
+    expect(logs.find((line) => line.image_id === photo.image_id && line.message === 'processed')).toMatchObject({
+      level: 'INFO',
+      key: 'images/summer trip+2.JPG',
+      environment: 'dev',
+      function_name: runtime.info.functionName,
+      function_request_id: expect.any(String),
+      cold_start: expect.any(Boolean),
+    });
+    expect(logs.find((line) => line.image_id === corrupt.image_id)).toMatchObject({ level: 'WARN', message: 'upload refused', reason: corrupt.reason });
+    // Two execution environments at most (the runtime's concurrency), each cold once: three invocations, one warm at least.
+    const starts = [...new Map(logs.filter((line) => line.function_request_id).map((line) => [line.function_request_id, line.cold_start])).values()];
+    expect(starts).toHaveLength(uploads.length);
+    const cold = starts.filter((start) => start === true).length;
+    expect(cold).toBeGreaterThanOrEqual(1);
+    expect(cold).toBeLessThanOrEqual(2);
+    expect(starts.filter((start) => start === false).length).toBe(uploads.length - cold);
+    const failed = lines.find((line) => '_aws' in line && line.image_id === corrupt.image_id);
+    expect(failed._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Environment'], ['Environment', 'Reason']]);
+    expect(failed).toMatchObject({ Environment: 'dev', Reason: corrupt.reason, ImagesFailed: 1 });
+  });
+
   test('explicit URLs serve each variant with its Content-Type and an immutable Cache-Control', async () => {
     const photo = byKey('images/summer trip+2.JPG');
     for (const variant of photo.variants) {

@@ -138,6 +138,12 @@ describe.each(architectures)('$label ($architecture)', ({ architecture, zip }) =
     expect(result.node).toMatch(/^v22\./);
     expect(result.arch).toBe(architecture === 'arm64' ? 'arm64' : 'x64');
     expect(result.report.results.map((r: { outcome: string }) => r.outcome)).toEqual(['COMPLETED', 'COMPLETED']);
+    // The bundled Logger and Metrics write one JSON object per line, as Lambda's JSON log format keeps them.
+    const lines = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    expect(lines.filter((line) => line.message === 'processed').map((line) => [line.level, line.image_id])).toEqual(
+      records.map((record) => ['INFO', record.imageId]),
+    );
+    expect(lines.filter((line) => '_aws' in line).map((line) => line.image_id)).toEqual(records.map((record) => record.imageId));
 
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(servers.dynamodbEndpoint)));
     const buckets = JSON.parse(synthesized.fn.environment.variables.OUTPUT_BUCKETS);

@@ -74,6 +74,15 @@ describe('environments', () => {
     expect(prod.cdn.priceClass).toBe('PriceClass_All');
     expect(dev.preset.variants.map((v) => v.name)).toEqual(['thumb', '640', '1280', 'full']);
     expect(prod.preset.variants.map((v) => v.name)).toEqual(['thumb', '320', '640', '1280', '1920', 'full']);
+    expect([dev, staging, prod].map((s) => s.processor.logLevel)).toEqual(['INFO', 'INFO', 'INFO']);
+  });
+
+  test('fails a log level Lambda does not have, naming the ones it has', () => {
+    for (const logLevel of ['VERBOSE', 'info', 'CRITICAL']) {
+      expect(problemsOf(() => testSettings('dev', { processor: { logLevel: logLevel as 'INFO' } }))).toEqual([
+        `dev: Expected one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL for processor logLevel but received "${logLevel}"`,
+      ]);
+    }
   });
 
   test('fails a bad preview suffix with one clear line', () => {

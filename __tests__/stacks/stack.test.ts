@@ -62,6 +62,12 @@ describe('ImageOptimizationStack', () => {
     expect(only(dev, 'aws_sqs_queue')[1].name).toBe('acme-img-failures-dev');
   });
 
+  test('sets the processor\'s application log level from the environment\'s settings', () => {
+    expect(only(dev, 'aws_lambda_function')[1].logging_config).toMatchObject({ log_format: 'JSON', application_log_level: 'INFO' });
+    const verbose = synthStack(testSettings('dev', { processor: { logLevel: 'DEBUG' } }));
+    expect(only(verbose, 'aws_lambda_function')[1].logging_config.application_log_level).toBe('DEBUG');
+  });
+
   test('gives every bucket a public access block with all four flags', () => {
     const buckets = Object.keys(resources(dev, 'aws_s3_bucket'));
     const blocks = Object.values(resources(dev, 'aws_s3_bucket_public_access_block'));

@@ -47,7 +47,8 @@ const sns = new SNSClient({});
 
 export async function handler(event: S3Event | ScheduledEvent, context: Context): Promise<ProcessorReport | SweepReport> {
   const config = readFunctionConfig(process.env);
-  const log = new Log({ environment: config.environment, request_id: context.awsRequestId });
+  const log = new Log({ environment: config.environment });
+  log.addContext(context);
   const store = new MetadataStore(dynamodb, config.table);
   const metrics = new Metrics(config.metricsNamespace, config.environment);
   const announcer = new Announcer({ sns, topicArn: config.outcomeTopicArn, environment: config.environment, cdnUrl: config.cdnUrl, store });

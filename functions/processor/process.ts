@@ -140,9 +140,9 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps): Promis
       stopRenewing();
       const name = (error as Error).name ?? 'Error';
       await store.release(upload.imageId, attemptId, { code: name, message: (error as Error).message ?? String(error) }).catch((releaseError) => {
-        log.error('could not release the upload after a transient error; its lease will run out', { error: String(releaseError) });
+        log.error('could not release the upload after a transient error; its lease will run out', releaseError);
       });
-      log.error('transient failure: the invocation fails so Lambda retries it', { error: (error as Error).message, error_name: name });
+      log.error('transient failure: the invocation fails so Lambda retries it', error as Error, { error_name: name });
       throw error;
     }
     const processingMs = Date.now() - started;

@@ -29,6 +29,7 @@ import { seededRandom } from '../../../fixtures/random';
 import { objectCreatedEvent } from '../../../fixtures/s3-events';
 import type { LocalTopic } from '../../../local/notifications';
 import { outcomes, startTestTopic, testFunctionConfig } from '../../support/function-config';
+import { captureFunctionOutput } from '../../support/function-output';
 
 const names = resourceNames('imgfault', 'test');
 /** A small preset: these tests are about delivery, not pixels. */
@@ -64,8 +65,8 @@ beforeAll(async () => {
   store = new MetadataStore(new DynamoDBClient(localClientConfig(servers.dynamodbEndpoint)), names.table);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   handler = require('../../../functions/processor').handler;
-  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  // The handler's log and metric lines are not under test here.
+  captureFunctionOutput();
 });
 
 afterEach(() => {

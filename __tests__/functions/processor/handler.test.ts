@@ -22,6 +22,7 @@ import {
 import { objectCreatedEvent } from '../../../fixtures/s3-events';
 import type { LocalTopic } from '../../../local/notifications';
 import { TEST_CDN_URL, outcomes, startTestTopic, testFunctionConfig } from '../../support/function-config';
+import { FunctionOutput, captureFunctionOutput } from '../../support/function-output';
 import type { ProcessorReport } from '../../../functions/processor';
 import {
   HEIC, PDF, QUADRANTS, SVG, animatedGif, cmykJpeg, jpegWithMetadata, orientedJpeg, photoJpeg, png16, pngClaiming, transparentPng,
@@ -33,8 +34,7 @@ let servers: LocalServers;
 let topic: LocalTopic;
 let s3: S3Client;
 let handler: (event: S3Event, context: Context) => Promise<ProcessorReport>;
-const stdout: string[] = [];
-const logs: string[] = [];
+let output: FunctionOutput;
 
 function setPreset(preset: VariantPreset) {
   Object.assign(process.env, functionEnvironment(testFunctionConfig(names, preset, 'handler')));
@@ -50,11 +50,7 @@ beforeAll(async () => {
   // Loaded after the environment points the SDK at the local servers, as Lambda loads it with its own.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   handler = require('../../../functions/processor').handler;
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
+  output = captureFunctionOutput();
 });
 
 afterAll(async () => {
@@ -165,7 +161,7 @@ describe('a photo', () => {
   });
 
   test('emits one Embedded Metric Format line with the shared names and dimensions', () => {
-    const lines = stdout.map((line) => JSON.parse(line)).filter((line) => line.image_id === result.imageId);
+    const lines = output.metrics().filter((line) => line.image_id === result.imageId);
     expect(lines).toHaveLength(1);
     const [line] = lines;
     expect(line._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: METRICS_NAMESPACE, Dimensions: [['Environment']] });
@@ -178,9 +174,16 @@ describe('a photo', () => {
     });
   });
 
-  test('logs JSON with the image id, bucket and key', () => {
-    const line = logs.map((l) => JSON.parse(l)).find((l) => l.image_id === result.imageId && l.message === 'processed');
-    expect(line).toMatchObject({ bucket: names.uploadBucket, key: 'holiday/beach photo+1.JPG', request_id: 'req-test' });
+  test('logs JSON at INFO with the image id, bucket, key and the invocation\'s request id', () => {
+    const line = output.logs().find((l) => l.image_id === result.imageId && l.message === 'processed');
+    expect(line).toMatchObject({
+      level: 'INFO',
+      bucket: names.uploadBucket,
+      key: 'holiday/beach photo+1.JPG',
+      environment: 'handler',
+      function_request_id: 'req-test',
+      variants: result.item.variants!.length,
+    });
   });
 
   test('announces one COMPLETED message on the outcome topic, with every variant\'s URLs and bytes, and records it', () => {
@@ -383,7 +386,7 @@ describe('bad input ends FAILED with its own reason, no outputs, and no retry', 
     expect(item.error!.message.length).toBeGreaterThan(10);
     expect(item.variants).toBeUndefined();
     expect(await objectsOf(imageId)).toEqual([]);
-    const metric = stdout.map((line) => JSON.parse(line)).find((line) => line.image_id === imageId);
+    const metric = output.metrics().find((line) => line.image_id === imageId)!;
     expect(metric).toMatchObject({ Reason: reason, [METRIC.imagesFailed]: 1 });
     expect(metric._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Environment'], ['Environment', 'Reason']]);
     const announced = outcomes(dataDir).filter((message) => message.image_id === imageId);
@@ -391,6 +394,8 @@ describe('bad input ends FAILED with its own reason, no outputs, and no retry', 
       status: 'FAILED', error: item.error, attributes: { status: 'FAILED', reason, environment: 'handler' },
     })]);
     expect(announced[0].variants).toBeUndefined();
+    const refused = output.logs().find((line) => line.image_id === imageId && line.message === 'upload refused');
+    expect(refused).toMatchObject({ level: 'WARN', reason, key: `bad/${key}` });
   });
 
   test('an animation whose encodes would not fit the invocation\'s time ends FAILED as ANIMATION_TOO_LARGE, no outputs', async () => {

@@ -31,6 +31,7 @@ import { photoJpeg } from '../../../fixtures/images';
 import { objectCreatedEvent } from '../../../fixtures/s3-events';
 import type { LocalTopic } from '../../../local/notifications';
 import { startTestTopic, testFunctionConfig } from '../../support/function-config';
+import { captureFunctionOutput } from '../../support/function-output';
 
 interface Backend {
   readonly s3Endpoint: string;
@@ -118,8 +119,7 @@ describe.each(CASES)('$name', ({ versioned, unavailable, start }) => {
       store = new MetadataStore(dynamodb, names.table);
     });
     // The handler's log and metric lines are not under test here.
-    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    for (const level of ['log', 'info', 'warn', 'error'] as const) jest.spyOn(console, level).mockImplementation(() => undefined);
+    captureFunctionOutput();
   });
 
   afterAll(async () => {
