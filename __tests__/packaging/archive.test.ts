@@ -17,6 +17,8 @@ import { Architecture } from '../../lib/lambda-runtime';
 import { bundleProcessor } from '../../packaging/bundle';
 import { lambdaNode } from '../../measure/lambda-node';
 import { deriveImageId } from '../../lib/keys';
+import { FUNCTION_ENV } from '../../lib/function-environment';
+import { LocalTopic, readNotifications, startLocalTopic } from '../../local/notifications';
 import { LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers } from '../../local/servers';
 import { photoJpeg, transparentPng } from '../../fixtures/images';
 import { objectCreatedRecord } from '../../fixtures/s3-events';
@@ -75,9 +77,12 @@ if (synthesized.fn.architectures[0] !== 'x86_64') {
 }
 
 let servers: LocalServers;
+let topic: LocalTopic;
 beforeAll(async () => {
   const variables = synthesized.fn.environment.variables;
   servers = await startLocalServers({ dataDir: path.join(work, 'data') });
+  // The function announces each outcome on its topic: the local one stands in for SNS.
+  topic = await startLocalTopic({ dataDir: path.join(work, 'data'), topicArn: variables[FUNCTION_ENV.outcomeTopicArn] });
   await createPipelineResources(servers, {
     uploadBucket: 'imgopt-uploads-dev',
     outputBuckets: JSON.parse(variables.OUTPUT_BUCKETS),
@@ -86,6 +91,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await topic?.close();
   await servers?.close();
   fs.rmSync(work, { recursive: true, force: true });
 });
@@ -125,7 +131,9 @@ describe.each(architectures)('$label ($architecture)', ({ architecture, zip }) =
 
     const env = {
       ...synthesized.fn.environment.variables,
-      ...localAwsEnvironment(servers),
+      // Known only after apply (the distribution's domain name): the URL a deployed function would be given.
+      [FUNCTION_ENV.cdnUrl]: 'https://d111111abcdef8.cloudfront.net',
+      ...localAwsEnvironment({ ...servers, snsEndpoint: topic.endpoint }),
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(synthesized.fn.memory_size),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
@@ -150,12 +158,16 @@ describe.each(architectures)('$label ($architecture)', ({ architecture, zip }) =
     for (const record of records) {
       const { Item } = await documents.send(new GetCommand({ TableName: synthesized.fn.environment.variables.METADATA_TABLE, Key: { image_id: record.imageId } }));
       expect(Item).toMatchObject({ status: 'COMPLETED' });
+      expect(Item!.announced_at).toBeDefined();
       expect(Item!.variants.length).toBeGreaterThanOrEqual(8);
       for (const variant of Item!.variants) {
         const head = await s3.send(new HeadObjectCommand({ Bucket: buckets[variant.format], Key: variant.key }));
         expect(head.ContentLength).toBe(variant.bytes);
       }
     }
+    // The bundled SNS client published each outcome.
+    const announced = readNotifications(path.join(work, 'data')).map((notification) => JSON.parse(notification.Message));
+    for (const record of records) expect(announced).toContainEqual(expect.objectContaining({ image_id: record.imageId, status: 'COMPLETED' }));
     s3.destroy();
   }, 180_000);
 });
