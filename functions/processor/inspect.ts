@@ -79,12 +79,13 @@ export interface Inspection {
   readonly loop?: number;
 }
 
-/** Checks an upload's bytes against the limits and reads its header; throws `PermanentFailure` for bad input. */
+/**
+ * Checks an upload's bytes against the limits and reads its header; throws `PermanentFailure` for bad input. The
+ * byte limit is not checked here: `processUpload` refuses an upload over it from its size alone, before reading it
+ * (the bytes read are that same object: `readUpload` checks its version or ETag).
+ */
 export async function inspect(bytes: Uint8Array, limits: InputLimits): Promise<Inspection> {
   if (bytes.length === 0) throw new PermanentFailure('EMPTY_INPUT');
-  if (bytes.length > limits.maxBytes) {
-    throw new PermanentFailure('INPUT_TOO_LARGE', `the upload is ${bytes.length} bytes; the limit is ${limits.maxBytes}`);
-  }
   const sniffed = sniffFormat(bytes);
   if (sniffed.kind === 'refused') throw new PermanentFailure(sniffed.reason);
   if (isTruncated(bytes, sniffed.format)) {
