@@ -20,6 +20,20 @@ export const FAILURE_REASONS = {
 
 export type FailureReason = keyof typeof FAILURE_REASONS;
 
+/**
+ * How one delivery of an upload's event ends: the handler's report for each record, printed by the local runtime.
+ * The item's own status (lib/metadata.ts) is COMPLETED or FAILED; the other two change nothing on it. A delivery
+ * that finds the upload held by a live attempt does not end: it throws `UploadInProgress` (below) and is retried.
+ */
+export const EVENT_OUTCOMES = {
+  COMPLETED: 'this delivery processed the upload',
+  FAILED: 'this delivery refused the upload as bad input (the reason is one of FAILURE_REASONS)',
+  DUPLICATE: 'the upload had already ended (or another attempt took it over): nothing changed, beyond announcing an outcome nobody had',
+  SUPERSEDED: 'the key holds a newer upload (or none): this event is obsolete; the item, if claimed, ended FAILED with reason SUPERSEDED',
+} as const;
+
+export type EventOutcome = keyof typeof EVENT_OUTCOMES;
+
 /** A permanent failure: recorded as FAILED with its reason, never retried. */
 export class PermanentFailure extends Error {
   constructor(readonly reason: FailureReason, message: string = FAILURE_REASONS[reason]) {

@@ -6,7 +6,7 @@
  * it is never consumed while the upload is unfinished.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { FAILURE_REASONS, PermanentFailure, SupersededUpload, UploadInProgress } from '../../lib/failures';
+import { EventOutcome, FAILURE_REASONS, PermanentFailure, SupersededUpload, UploadInProgress } from '../../lib/failures';
 import { FunctionConfig } from '../../lib/function-environment';
 import { UPLOAD_LEASE } from '../../lib/lease';
 import { ImageRecord, OriginalRecord, VariantRecord } from '../../lib/metadata';
@@ -22,8 +22,8 @@ import { MetadataStore } from './records';
 import { headUpload, readUpload, writeVariants } from './storage';
 import { render } from './transform';
 
-/** How an event ended. IN_PROGRESS is never returned: it is thrown as `UploadInProgress`, so the event is retried. */
-export type Outcome = 'COMPLETED' | 'FAILED' | 'DUPLICATE' | 'SUPERSEDED';
+/** How an event ended (lib/failures.ts). A held upload is not an outcome: it is thrown as `UploadInProgress`. */
+export type Outcome = EventOutcome;
 
 export interface UploadResult {
   readonly image_id: string;
