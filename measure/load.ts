@@ -3,7 +3,9 @@
  * uploaded key against the metadata table, the output buckets and the failure queue.
  *
  * Every upload must end COMPLETED (with every variant object present), FAILED with a reason, or on the failure
- * queue. Anything else is `lost`, and the script exits 1 when lost is not 0.
+ * queue. Anything else is `lost`, and the script exits 1 when lost is not 0. Every upload that ended must also have
+ * an outcome notification with its final status (`<data>/notifications/`); one without is `unannounced`, and the
+ * script exits 1 when that is not 0 either.
  *
  * Options:
  *   --count N          uploads (default 1000)
@@ -11,6 +13,7 @@
  *   --sizes mixed|small  mixed: photo sizes from 0.3 to 12 MP (default); small: thumbnails, for quick runs
  *   --bad-share F      share of uploads that are corrupt files, which must end FAILED (default 0.02)
  *   --faults F         share of the function's S3 and DynamoDB requests answered with 503/throttling/drops (default 0)
+ *   --sns-faults F     share of the function's SNS publishes refused with throttling (default 0)
  *   --fault-seconds S  how long faults are injected, from the first upload (default: the whole run)
  *   --timeout S        give up waiting for processing after S seconds without progress (default 120)
  *
@@ -24,7 +27,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deriveImageId } from '../lib/keys';
 import { ImageRecord } from '../lib/metadata';
+import type { OutcomeMessage } from '../lib/outcomes';
 import { listFailureMessages, messageImageIds } from '../local/failure-queue';
+import { readNotifications } from '../local/notifications';
 import { FaultRule } from '../local/fault-proxy';
 import { ReadyRuntimeInfo, processAlive, readRuntimeInfo, resolveDataDir } from '../local/runtime-info';
 import { Runtime, startRuntime } from '../local/runtime';
@@ -38,6 +43,8 @@ export interface LoadOptions {
   readonly sizes: 'mixed' | 'small';
   readonly badShare: number;
   readonly faults: number;
+  /** Share of the function's SNS publishes refused (throttling) during the fault window. */
+  readonly snsFaults?: number;
   readonly faultSeconds?: number;
   readonly timeoutSeconds: number;
   /** Progress lines (stderr in the script). */
@@ -50,6 +57,10 @@ export interface LoadResult {
   readonly failed: Readonly<Record<string, number>>;
   readonly queued: number;
   readonly lost: number;
+  /** Uploads that ended (COMPLETED or FAILED) without a notification of that status (those on the failure queue aside). */
+  readonly unannounced: number;
+  /** Outcome notifications published, duplicates included (at least once: subscribers dedupe). */
+  readonly notifications: number;
   /** Uploads that should have failed (corrupt) but did not, or good ones that failed: wrong outcomes. */
   readonly wrong: number;
   /** COMPLETED items with a variant object missing. */
@@ -110,18 +121,29 @@ export async function runLoad(options: LoadOptions, runtimeInfo?: ReadyRuntimeIn
   let info = runtimeInfo;
   if (!info) {
     const running = readRuntimeInfo(resolveDataDir());
-    if (running?.state === 'ready' && processAlive(running.pid) && options.faults === 0) {
+    const snsFaults = options.snsFaults ?? 0;
+    if (running?.state === 'ready' && processAlive(running.pid) && options.faults === 0 && snsFaults === 0) {
       info = running as ReadyRuntimeInfo;
       say(`Using the running local runtime (pid ${info.pid}, data in ${info.dataDir})`);
     } else {
       ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imgopt-load-'));
-      say(`Starting a local runtime for this run in ${ownDir}${options.faults > 0 ? ` with ${Math.round(options.faults * 100)}% faults` : ''}`);
-      const faults: FaultRule[] = options.faults > 0 ? [
-        { kind: 'error503', rate: options.faults / 3 },
-        { kind: 'throttle', rate: options.faults / 3 },
-        { kind: 'drop', rate: options.faults / 3 },
-      ] : [];
-      own = await startRuntime({ dataDir: ownDir, port: 0, retryDelayMs: 200, faults, faultSeconds: options.faultSeconds });
+      const described = [
+        options.faults > 0 ? `${Math.round(options.faults * 100)}% S3 and DynamoDB faults` : '',
+        snsFaults > 0 ? `${Math.round(snsFaults * 100)}% of SNS publishes refused` : '',
+      ].filter(Boolean).join(', ');
+      say(`Starting a local runtime for this run in ${ownDir}${described ? ` with ${described}` : ''}`);
+      const faults: FaultRule[] = [
+        ...(['s3', 'dynamodb'] as const).flatMap((service): FaultRule[] => (options.faults > 0 ? [
+          { kind: 'error503', rate: options.faults / 3, service },
+          { kind: 'throttle', rate: options.faults / 3, service },
+          { kind: 'drop', rate: options.faults / 3, service },
+        ] : [])),
+        ...(snsFaults > 0 ? [{ kind: 'throttle', rate: snsFaults, service: 'sns' } as const] : []),
+      ];
+      // With SNS refusing publishes, Lambda's retry is what announces the outcomes the first attempt could not:
+      // it comes after the window, as Lambda's one-minute retry would come after a short SNS outage.
+      const retryDelayMs = snsFaults > 0 && options.faultSeconds !== undefined ? (options.faultSeconds + 1) * 1000 : 200;
+      own = await startRuntime({ dataDir: ownDir, port: 0, retryDelayMs, faults, faultSeconds: options.faultSeconds });
       info = own.info;
     }
   }
@@ -157,6 +179,7 @@ export async function runLoad(options: LoadOptions, runtimeInfo?: ReadyRuntimeIn
     let settled = 0;
     let lastProgress = Date.now();
     let queuedIds = new Set<string>();
+    let announced = new Map<string, Set<string>>();
     for (;;) {
       const open = sent.filter((upload) => !['COMPLETED', 'FAILED'].includes(records.get(upload.imageId)?.status ?? ''));
       for (let i = 0; i < open.length; i += 100) {
@@ -167,7 +190,11 @@ export async function runLoad(options: LoadOptions, runtimeInfo?: ReadyRuntimeIn
         for (const item of (Responses?.[info.table] ?? []) as ImageRecord[]) records.set(item.image_id, item);
       }
       queuedIds = new Set(listFailureMessages(info.failureQueueDir).flatMap((message) => messageImageIds(message.body)));
-      const now = sent.filter((upload) => ['COMPLETED', 'FAILED'].includes(records.get(upload.imageId)?.status ?? '') || queuedIds.has(upload.imageId)).length;
+      announced = announcedStatuses(info.dataDir);
+      const now = sent.filter((upload) => {
+        const status = records.get(upload.imageId)?.status ?? '';
+        return (['COMPLETED', 'FAILED'].includes(status) && announced.get(upload.imageId)?.has(status)) || queuedIds.has(upload.imageId);
+      }).length;
       if (now !== settled) {
         settled = now;
         lastProgress = Date.now();
@@ -186,11 +213,15 @@ export async function runLoad(options: LoadOptions, runtimeInfo?: ReadyRuntimeIn
     let completed = 0;
     let queued = 0;
     let lost = 0;
+    let unannounced = 0;
     let wrong = 0;
     let missingObjects = 0;
     const latencies: number[] = [];
     for (const upload of sent) {
       const item = records.get(upload.imageId);
+      // An event on the failure queue is announced when it is replayed (or by the sweep), not in this run.
+      const ended = item?.status === 'COMPLETED' || item?.status === 'FAILED';
+      if (ended && !queuedIds.has(upload.imageId) && !announced.get(upload.imageId)?.has(item.status)) unannounced += 1;
       if (item?.status === 'COMPLETED') {
         completed += 1;
         if (upload.bad) wrong += 1;
@@ -217,6 +248,8 @@ export async function runLoad(options: LoadOptions, runtimeInfo?: ReadyRuntimeIn
       failed,
       queued,
       lost,
+      unannounced,
+      notifications: readNotifications(info.dataDir).length,
       wrong,
       missingObjects,
       seconds,
@@ -232,8 +265,21 @@ export async function runLoad(options: LoadOptions, runtimeInfo?: ReadyRuntimeIn
   }
 }
 
+/** The statuses announced per image id, from the runtime's notification files. */
+function announcedStatuses(dataDir: string): Map<string, Set<string>> {
+  const byId = new Map<string, Set<string>>();
+  for (const notification of readNotifications(dataDir)) {
+    const message = JSON.parse(notification.Message) as OutcomeMessage;
+    byId.set(message.image_id, (byId.get(message.image_id) ?? new Set()).add(message.status));
+  }
+  return byId;
+}
+
 function parseArgs(argv: string[]): LoadOptions {
-  const options = { count: 1000, concurrency: 8, sizes: 'mixed' as 'mixed' | 'small', badShare: 0.02, faults: 0, faultSeconds: undefined as number | undefined, timeoutSeconds: 120 };
+  const options = {
+    count: 1000, concurrency: 8, sizes: 'mixed' as 'mixed' | 'small', badShare: 0.02, faults: 0, snsFaults: 0,
+    faultSeconds: undefined as number | undefined, timeoutSeconds: 120,
+  };
   const number = (name: string, value: string | undefined, min: number, max: number) => {
     const parsed = Number(value);
     if (value === undefined || !Number.isFinite(parsed) || parsed < min || parsed > max) {
@@ -249,6 +295,7 @@ function parseArgs(argv: string[]): LoadOptions {
       case '--concurrency': options.concurrency = Math.round(number(arg, value, 1, 256)); i += 1; break;
       case '--bad-share': options.badShare = number(arg, value, 0, 1); i += 1; break;
       case '--faults': options.faults = number(arg, value, 0, 0.9); i += 1; break;
+      case '--sns-faults': options.snsFaults = number(arg, value, 0, 1); i += 1; break;
       case '--fault-seconds': options.faultSeconds = number(arg, value, 0, 86_400); i += 1; break;
       case '--timeout': options.timeoutSeconds = number(arg, value, 1, 86_400); i += 1; break;
       case '--sizes':
@@ -257,7 +304,7 @@ function parseArgs(argv: string[]): LoadOptions {
         i += 1;
         break;
       default:
-        throw new Error(`unknown option ${arg} (expected --count, --concurrency, --sizes, --bad-share, --faults, --fault-seconds, --timeout)`);
+        throw new Error(`unknown option ${arg} (expected --count, --concurrency, --sizes, --bad-share, --faults, --sns-faults, --fault-seconds, --timeout)`);
     }
   }
   return options;
@@ -279,11 +326,12 @@ async function main(): Promise<number> {
   console.log(`failed:     ${failedTotal}${failedTotal ? ` (${Object.entries(result.failed).map(([reason, n]) => `${reason}: ${n}`).join(', ')})` : ''}`);
   console.log(`queued:     ${result.queued} (on the failure queue: npx imgopt replay)`);
   console.log(`lost:       ${result.lost}`);
+  console.log(`unannounced: ${result.unannounced} (ended without a notification of that status; ${result.notifications} notifications in all)`);
   console.log(`wrong outcome: ${result.wrong}; completed with a variant object missing: ${result.missingObjects}`);
-  if (options.faults > 0) console.log(`faults injected: ${result.faultsInjected}`);
+  if (options.faults > 0 || options.snsFaults) console.log(`faults injected: ${result.faultsInjected}`);
   console.log(`time:       ${result.seconds.toFixed(1)} s, ${result.throughput.toFixed(2)} uploads/s`);
   console.log(`latency (upload to COMPLETED): p50 ${result.latencyMs.p50} ms, p90 ${result.latencyMs.p90} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms`);
-  return result.lost === 0 && result.wrong === 0 && result.missingObjects === 0 ? 0 : 1;
+  return result.lost === 0 && result.unannounced === 0 && result.wrong === 0 && result.missingObjects === 0 ? 0 : 1;
 }
 
 if (require.main === module) {

@@ -7,7 +7,7 @@
  */
 import { runLoad } from '../../measure/load';
 
-test('80 uploads with a fault window: every one COMPLETED or FAILED with its reason, none lost', async () => {
+test('80 uploads with a fault window: every one COMPLETED or FAILED with its reason and announced, none lost', async () => {
   const result = await runLoad({
     count: 80,
     concurrency: 8,
@@ -19,9 +19,33 @@ test('80 uploads with a fault window: every one COMPLETED or FAILED with its rea
   });
   expect(result.faultsInjected).toBeGreaterThan(0);
   expect(result.lost).toBe(0);
+  expect(result.unannounced).toBe(0);
   expect(result.wrong).toBe(0);
   expect(result.missingObjects).toBe(0);
   const failed = Object.values(result.failed).reduce((sum, n) => sum + n, 0);
   expect(result.completed + failed + result.queued).toBe(80);
   expect(Object.keys(result.failed).every((reason) => reason === 'CORRUPT_INPUT')).toBe(true);
+}, 180_000);
+
+test('40 uploads while SNS refuses every publish for a window: every upload that ended is announced with its final status', async () => {
+  const result = await runLoad({
+    count: 40,
+    concurrency: 8,
+    sizes: 'small',
+    badShare: 0.1,
+    faults: 0,
+    snsFaults: 1,
+    faultSeconds: 4,
+    timeoutSeconds: 60,
+  });
+  // Every publish in the window was refused, and the SDK's own retries within it too.
+  expect(result.faultsInjected).toBeGreaterThan(0);
+  expect(result.lost).toBe(0);
+  expect(result.wrong).toBe(0);
+  // Lambda's retry, after the window, announced what the first attempts could not.
+  expect(result.queued).toBe(0);
+  expect(result.unannounced).toBe(0);
+  const failed = Object.values(result.failed).reduce((sum, n) => sum + n, 0);
+  expect(result.completed + failed).toBe(40);
+  expect(result.notifications).toBeGreaterThanOrEqual(40);
 }, 180_000);
