@@ -27,7 +27,7 @@ import { STACK_OUTPUTS } from '../lib/stack-outputs';
 import { photoJpeg } from '../fixtures/images';
 import { Terraform, findTerraform, runTerraform } from '../plan-review/terraform';
 import { ConfigError } from '../stacks/settings';
-import { NO_LAMBDA_RUNTIME, STAND_IN_OUTPUTS, UNSTORED_ATTRIBUTES, UNSUPPORTED_RESOURCE_TYPES } from './emulator-gaps';
+import { NO_LAMBDA_RUNTIME, STAND_IN_OUTPUTS, STAND_IN_VARIABLES, UNSTORED_ATTRIBUTES, UNSUPPORTED_RESOURCE_TYPES } from './emulator-gaps';
 import { MotoServer, findMotoServer, startMotoServer } from './moto-server';
 import { findProviderMirror } from './provider-mirror';
 import { LeftOut, StackJson, addresses, leaveOut } from './stack-graph';
@@ -38,7 +38,7 @@ export const REHEARSED_ENVIRONMENT = 'dev';
 const MOTO_ACCOUNT_ID = '123456789012';
 const REGION = 'us-east-1';
 /** Services the stack talks to, each pointed at moto. */
-const ENDPOINT_SERVICES = ['s3', 'dynamodb', 'iam', 'lambda', 'sqs', 'sns', 'cloudwatch', 'logs', 'cloudfront', 'sts'];
+const ENDPOINT_SERVICES = ['s3', 'dynamodb', 'iam', 'lambda', 'sqs', 'sns', 'cloudwatch', 'events', 'logs', 'cloudfront', 'sts'];
 export const OVERRIDE_FILE = 'rehearsal_override.tf.json';
 const IMGOPT = path.resolve(__dirname, '..', 'bin', 'imgopt.js');
 
@@ -70,6 +70,31 @@ export function providerOverride(stack: StackJson, endpoint: string): StackJson 
       })),
     },
   };
+}
+
+/**
+ * Gives each function a stand-in for the environment variables that reference a resource left out
+ * (`STAND_IN_VARIABLES`), in `stack` (so the graph no longer sees the reference) and as resource overrides for the
+ * override file. Returns the overrides and what was stood in.
+ */
+export function standInVariables(stack: StackJson): { resource: StackJson; stoodIn: string[] } {
+  const resource: StackJson = {};
+  const stoodIn: string[] = [];
+  for (const [name, fn] of Object.entries((stack.resource?.aws_lambda_function ?? {}) as StackJson)) {
+    const variables = fn.environment?.variables as Record<string, string> | undefined;
+    if (!variables) continue;
+    const replaced = { ...variables };
+    for (const [variable, standIn] of Object.entries(STAND_IN_VARIABLES)) {
+      if (typeof replaced[variable] === 'string' && replaced[variable].includes('${')) {
+        replaced[variable] = standIn.value;
+        stoodIn.push(`${name} ${variable} = ${standIn.value}: ${standIn.reason}`);
+      }
+    }
+    if (stoodIn.length === 0) continue;
+    fn.environment.variables = replaced;
+    resource.aws_lambda_function = { ...resource.aws_lambda_function, [name]: { environment: { variables: replaced } } };
+  }
+  return { resource, stoodIn };
 }
 
 /** Runs one terraform command, printing a progress line for each resource it finishes; rejects with its error. */
@@ -137,8 +162,11 @@ async function withServer(server: MotoServer, baseTerraform: Terraform, scratch:
   }
   const dir = path.join(scratch, 'cdktf.out', 'stacks', stack);
   const synthesized = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) as StackJson;
-  fs.writeFileSync(path.join(dir, OVERRIDE_FILE), `${JSON.stringify(providerOverride(synthesized, server.endpoint), null, 2)}\n`);
+  const variables = standInVariables(synthesized);
+  const override = { ...providerOverride(synthesized, server.endpoint), ...(variables.stoodIn.length > 0 ? { resource: variables.resource } : {}) };
+  fs.writeFileSync(path.join(dir, OVERRIDE_FILE), `${JSON.stringify(override, null, 2)}\n`);
   progress(`Wrote ${OVERRIDE_FILE} into the scratch copy of ${stack} (endpoints: ${ENDPOINT_SERVICES.join(', ')})`);
+  for (const line of variables.stoodIn) detail(`stand-in: ${line}`);
 
   const terraform: Terraform = { ...baseTerraform, env: { ...baseTerraform.env, AWS_REGION: REGION } };
   progress(`terraform init (providers from the ${terraform.source})`);
