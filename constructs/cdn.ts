@@ -122,16 +122,28 @@ export class Cdn extends Construct {
       corsConfig,
     });
     // A negotiated URL's bytes depend on the browser's Accept header: a shared cache or a browser that stores them
-    // must key them by it too. (CloudFront itself keys them by the path the edge function rewrites to.) With named
-    // CORS origins the answer also depends on Origin.
+    // must key them by it too (CloudFront itself keys them by the path the edge function rewrites to). CloudFront's
+    // CORS handling owns `Vary`, though: with a corsConfig it sends `Vary: Origin` and drops a custom Vary (found by
+    // others on real CloudFront; ../shared is silent on it). With any origin allowed, the CORS answer is the same for
+    // every request, so it goes out as fixed headers and Vary can say Accept. With named origins the answer depends
+    // on Origin and only CloudFront's CORS handling can give it: those keep the corsConfig, and no Vary: Accept.
+    const anyOrigin = corsAllowedOrigins.includes('*');
     this.negotiatedHeadersPolicy = new CloudfrontResponseHeadersPolicy(this, 'negotiated-headers', {
       name: props.names.negotiatedHeadersPolicy,
-      comment: 'HSTS, nosniff and CORS, and Vary: Accept for the negotiated /images/ URLs',
+      comment: anyOrigin
+        ? 'HSTS, nosniff, CORS for any origin and Vary: Accept for the negotiated /images/ URLs'
+        : 'HSTS, nosniff and CORS for the negotiated /images/ URLs (CloudFront sends Vary: Origin)',
       securityHeadersConfig,
-      corsConfig,
-      customHeadersConfig: {
-        items: [{ header: 'Vary', value: corsAllowedOrigins.includes('*') ? 'Accept' : 'Accept, Origin', override: true }],
-      },
+      ...(anyOrigin
+        ? {
+            customHeadersConfig: {
+              items: [
+                { header: 'Vary', value: 'Accept', override: true },
+                { header: 'Access-Control-Allow-Origin', value: '*', override: true },
+              ],
+            },
+          }
+        : { corsConfig }),
     });
 
     this.edgeFunction = new CloudfrontFunction(this, 'negotiation', {

@@ -100,14 +100,21 @@ describe('Cdn', () => {
     });
   });
 
-  test('marks negotiated responses Vary: Accept (and Origin when CORS names origins), with the same security and CORS headers', () => {
-    expect(negotiated.custom_headers_config).toEqual({ items: [{ header: 'Vary', value: 'Accept', override: true }] });
+  test('marks negotiated responses Vary: Accept, with CORS for any origin as fixed headers (CloudFront\'s CORS handling would own Vary)', () => {
+    expect(negotiated.custom_headers_config).toEqual({
+      items: [
+        { header: 'Vary', value: 'Accept', override: true },
+        { header: 'Access-Control-Allow-Origin', value: '*', override: true },
+      ],
+    });
+    expect(negotiated.cors_config).toBeUndefined();
     expect(headers.custom_headers_config).toBeUndefined();
     expect(negotiated.security_headers_config).toEqual(headers.security_headers_config);
-    expect(negotiated.cors_config).toEqual(headers.cors_config);
+    // Named origins need CloudFront's CORS handling (the answer depends on Origin): no fixed headers, no Vary: Accept.
     const named = Object.values(resources(synthCdn({ corsAllowedOrigins: ['https://app.example.com'] }), 'aws_cloudfront_response_headers_policy'))
       .find((policy) => policy.name === 'a-negotiated-dev')!;
-    expect(named.custom_headers_config.items).toEqual([{ header: 'Vary', value: 'Accept, Origin', override: true }]);
+    expect(named.cors_config.access_control_allow_origins).toEqual({ items: ['https://app.example.com'] });
+    expect(named.custom_headers_config).toBeUndefined();
   });
 
   test('takes a custom domain with its certificate on TLS 1.2 or newer, a web ACL and access logs', () => {

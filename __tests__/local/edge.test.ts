@@ -215,6 +215,7 @@ describe('local edge', () => {
       expect(response.headers.get('strict-transport-security')).toBe(HSTS);
       // The answer depends on Accept, so caches between the CDN and the browser must key it by Accept too.
       expect(response.headers.get('vary')).toBe('Accept');
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
     }
     // An explicit-format URL always answers the same bytes: no Vary.
     const explicit = await fetch(`${edge.url}${explicitPath('avif', IMAGE_ID, '640')}`, { method: 'HEAD', headers: { accept: CHROME } });
