@@ -155,6 +155,13 @@ function describe(activity: RuntimeActivity, retries: number): string | undefine
     case 'started':
       return activity.attempt > 1 ? `retry     ${keysOf(activity.event)}: attempt ${activity.attempt} of ${retries + 1}` : undefined;
     case 'succeeded': {
+      const sweep = activity.payload as { stuck?: number; stuck_image_ids?: string[]; announced?: number } | null;
+      if (typeof sweep?.stuck === 'number') {
+        // The stuck sweep every few minutes: a line only when it found something.
+        if (sweep.stuck === 0 && !sweep.announced) return undefined;
+        return `sweep     ${sweep.stuck} upload(s) stuck in PROCESSING${sweep.stuck ? ` (${(sweep.stuck_image_ids ?? []).join(', ')}: npx imgopt replay <image_id>)` : ''}`
+          + `, ${sweep.announced ?? 0} unannounced outcome(s) announced`;
+      }
       const results = (activity.payload as { results?: ReportResult[] } | null)?.results;
       const seconds = `${(activity.durationMs / 1000).toFixed(2)} s`;
       if (!Array.isArray(results)) return `done      ${keysOf(activity.event)} in ${seconds}`;
