@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { uploadsFromEvent } from '../functions/processor/event';
+import { jsonFiles } from './json-folder';
 
 /** Why Lambda gave up on an asynchronous invocation. */
 export type FailureCondition = 'RetriesExhausted' | 'EventAgeExceeded';
@@ -90,13 +91,7 @@ export function sendFailureMessage(dir: string, message: FailureDestinationMessa
 
 /** The messages waiting in the queue, oldest first. Files that are not messages are left alone and not listed. */
 export function listFailureMessages(dir: string): QueuedMessage[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = jsonFiles(dir);
   return names.flatMap((id) => {
     try {
       const body = JSON.parse(fs.readFileSync(path.join(dir, id), 'utf8')) as FailureDestinationMessage;

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InvokeResult } from './function-host';
+import { readBody } from './http-body';
 
 export interface LambdaApiOptions {
   readonly functionName: string;
@@ -106,19 +107,6 @@ async function handle(options: LambdaApiOptions, request: http.IncomingMessage, 
 function namesFunction(requested: string, options: LambdaApiOptions): boolean {
   const unqualified = requested.replace(/:\$LATEST$/, '');
   return unqualified === options.functionName || unqualified === options.functionArn;
-}
-
-function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    request.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
-    request.on('error', reject);
-  });
 }
 
 function send(response: http.ServerResponse, status: number, headers: Record<string, string>, body = ''): void {

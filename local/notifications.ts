@@ -14,6 +14,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { readBody } from './http-body';
+import { jsonFiles } from './json-folder';
 
 /**
  * One published message, as SNS sends it to HTTP/S subscribers
@@ -77,13 +79,7 @@ export function notificationsDir(dataDir: string): string {
 /** The stored notifications, oldest first. Files that are not notifications (or are being written) are skipped. */
 export function readNotifications(dataDir: string): StoredNotification[] {
   const dir = notificationsDir(dataDir);
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = jsonFiles(dir);
   return names
     .flatMap((name) => {
       try {
@@ -367,19 +363,6 @@ class DeliveryQueue {
     this.waiters = [];
     waiters.forEach((resolve) => resolve());
   }
-}
-
-function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    request.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
-    request.on('error', reject);
-  });
 }
 
 function errorXml(error: TopicError, requestId: string): string {

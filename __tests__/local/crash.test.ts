@@ -25,6 +25,7 @@ import { ReadyRuntimeInfo, processAlive, readRuntimeInfo } from '../../local/run
 import { localClientConfig } from '../../local/servers';
 import { photoJpeg } from '../../fixtures/images';
 import { runImgopt } from '../support/run-imgopt';
+import { until } from '../support/until';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const UPLOADS = 8;
@@ -42,16 +43,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 interface Started {
   readonly child: ChildProcess;

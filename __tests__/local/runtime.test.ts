@@ -23,6 +23,7 @@ import { objectCreatedEvent } from '../../fixtures/s3-events';
 import { Run, runImgopt } from '../support/run-imgopt';
 import { stackFile } from '../../local/stack';
 import { animatedGif } from '../../fixtures/images';
+import { until } from '../support/until';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -44,16 +45,6 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function imgopt(args: string[], dataDir: string): Promise<Run> {
   return runImgopt([...args, '--data-dir', dataDir], { cwd: work });
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Process ids of a process's children whose command line matches `pattern`. */
