@@ -5,7 +5,9 @@
  * in the on-failure destination's message shape. Retries keep the request id, as on Lambda.
  *
  * Queued events are written to `<data>/invocations/` until they finish, so an event that was waiting (or running)
- * when the runtime stopped runs again when it starts next: nothing is dropped.
+ * when the runtime stopped runs again when it starts next: nothing is dropped. An event whose attempt was cut off
+ * (the runtime killed or stopped mid-invocation) counts that attempt as failed, as Lambda counts a crashed one, and
+ * waits the retry delay before it runs again: its dead attempt's claim on the upload must run out first.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -31,9 +33,18 @@ export interface AsyncInvokerOptions {
 }
 
 export type InvocationProgress =
-  | { readonly type: 'started'; readonly requestId: string; readonly event: unknown; readonly attempt: number }
+  | { readonly type: 'started'; readonly requestId: string; readonly event: unknown; readonly attempt: number; readonly attempts: number }
   | { readonly type: 'succeeded'; readonly requestId: string; readonly event: unknown; readonly attempt: number; readonly payload: unknown; readonly durationMs: number }
-  | { readonly type: 'retrying'; readonly requestId: string; readonly event: unknown; readonly attempt: number; readonly error: FunctionError; readonly delayMs: number }
+  | {
+      readonly type: 'retrying';
+      readonly requestId: string;
+      readonly event: unknown;
+      readonly attempt: number;
+      /** Attempts in all: the first plus the retries. */
+      readonly attempts: number;
+      readonly error: FunctionError;
+      readonly delayMs: number;
+    }
   | {
       readonly type: 'failed';
       readonly requestId: string;
@@ -78,6 +89,10 @@ export class AsyncInvoker {
 
   /** Queues again the events a previous run left unfinished; returns how many. */
   resume(): number {
+    const cutOff: FunctionError = {
+      errorType: 'Runtime.ExitError',
+      errorMessage: 'the local runtime stopped during this attempt (killed, or stopped before it finished)',
+    };
     const found = fs.readdirSync(this.options.pendingDir)
       .filter((name) => name.endsWith('.json'))
       .flatMap((name) => {
@@ -88,7 +103,10 @@ export class AsyncInvoker {
         }
       })
       .sort((a, b) => a.receivedAt - b.receivedAt);
-    this.ready.push(...found);
+    for (const invocation of found) {
+      if (invocation.attempts === 0) this.ready.push(invocation);
+      else this.retryLater(invocation, invocation.lastError ?? cutOff);
+    }
     this.pump();
     return found.length;
   }
@@ -150,7 +168,7 @@ export class AsyncInvoker {
     invocation.attempts += 1;
     this.persist(invocation);
     const { requestId, event, attempts } = invocation;
-    o.onProgress?.({ type: 'started', requestId, event, attempt: attempts });
+    o.onProgress?.({ type: 'started', requestId, event, attempt: attempts, attempts: o.maxRetries + 1 });
     const result = await o.invoke(event, requestId).catch((error: Error): InvokeResult => ({
       ok: false,
       error: { errorType: 'Runtime.Unavailable', errorMessage: error.message },
@@ -167,13 +185,21 @@ export class AsyncInvoker {
       this.persist(invocation);
       return;
     }
+    this.retryLater(invocation, result.error);
+  }
+
+  /** After a failed attempt: the next one after the retry delay (doubled per attempt), or the failure queue. */
+  private retryLater(invocation: PendingInvocation, error: FunctionError): void {
+    const o = this.options;
+    const { requestId, event, attempts } = invocation;
     if (attempts > o.maxRetries) {
-      this.fail(invocation, 'RetriesExhausted', result.error);
+      this.fail(invocation, 'RetriesExhausted', error);
       return;
     }
+    invocation.lastError = error;
     const delayMs = o.retryDelayMs * 2 ** (attempts - 1);
     this.persist(invocation);
-    o.onProgress?.({ type: 'retrying', requestId, event, attempt: attempts, error: result.error, delayMs });
+    o.onProgress?.({ type: 'retrying', requestId, event, attempt: attempts, attempts: o.maxRetries + 1, error, delayMs });
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.ready.push(invocation);

@@ -146,14 +146,14 @@ interface ReportResult {
   readonly reason?: string;
 }
 
-function describe(activity: RuntimeActivity, retries: number): string | undefined {
+function describe(activity: RuntimeActivity): string | undefined {
   switch (activity.type) {
     case 'upload':
       return activity.triggers
         ? `upload    ${activity.key} (${formatBytes(activity.bytes)})`
         : `upload    ${activity.key} (${formatBytes(activity.bytes)}): not an image suffix the notification lists, nothing runs`;
     case 'started':
-      return activity.attempt > 1 ? `retry     ${keysOf(activity.event)}: attempt ${activity.attempt} of ${retries + 1}` : undefined;
+      return activity.attempt > 1 ? `retry     ${keysOf(activity.event)}: attempt ${activity.attempt} of ${activity.attempts}` : undefined;
     case 'succeeded': {
       const sweep = activity.payload as { stuck?: number; stuck_image_ids?: string[]; announced?: number } | null;
       if (typeof sweep?.stuck === 'number') {
@@ -171,7 +171,7 @@ function describe(activity: RuntimeActivity, retries: number): string | undefine
     }
     case 'retrying':
       return `error     ${keysOf(activity.event)}: ${activity.error.errorType ?? 'Error'}: ${activity.error.errorMessage} `
-        + `(attempt ${activity.attempt} of ${retries + 1}, retrying in ${(activity.delayMs / 1000).toFixed(1)} s)`;
+        + `(attempt ${activity.attempt} of ${activity.attempts}, retrying in ${(activity.delayMs / 1000).toFixed(1)} s)`;
     case 'failed':
       return `failed    ${keysOf(activity.event)}: ${activity.error.errorType ?? 'Error'}: ${activity.error.errorMessage}\n`
         + `          ${activity.condition === 'RetriesExhausted' ? `gave up after ${activity.attempts} attempts` : 'the event is too old'}`
@@ -242,7 +242,6 @@ async function main(): Promise<void> {
     return;
   }
 
-  let retries = 0;
   let stopping = false;
   // A Ctrl-C while starting stops as soon as the start finishes (or fails).
   const early = () => { stopping = true; };
@@ -264,7 +263,7 @@ async function main(): Promise<void> {
       notifyUrl: options.notifyUrl,
       onFunctionOutput: options.logs ? (text) => process.stdout.write(text.replace(/^(?=.)/gm, '          │ ')) : undefined,
       onActivity: (activity) => {
-        const line = describe(activity, retries);
+        const line = describe(activity);
         if (line) process.stdout.write(`${time()}  ${line}\n`);
       },
     });
@@ -273,7 +272,6 @@ async function main(): Promise<void> {
     if (!(error instanceof RuntimeError) && envSetting(process.env, 'DEBUG')) process.stderr.write(`${(error as Error).stack}\n`);
     process.exit(1);
   }
-  retries = runtime.stack.processor.maxRetries;
   process.off('SIGINT', early);
   process.off('SIGTERM', early);
 

@@ -50,10 +50,11 @@ interface Started {
 }
 
 /** `npm start` in its own process group (so the whole group can be killed, as a terminal's kill would). */
-async function start(dataDir: string): Promise<Started> {
+async function start(dataDir: string, timing = { leaseSeconds: 2, retryDelayMs: 3000 }): Promise<Started> {
   const child = spawn(process.execPath, [
     '-r', 'esbuild-register', path.join(ROOT, 'local', 'start.ts'),
-    '--data-dir', dataDir, '--port', '0', '--console-port', '0', '--retry-delay', '3000', '--lease', '2',
+    '--data-dir', dataDir, '--port', '0', '--console-port', '0',
+    '--retry-delay', String(timing.retryDelayMs), '--lease', String(timing.leaseSeconds),
   ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
@@ -127,7 +128,10 @@ function expectEveryOutcome(dataDir: string, items: readonly ImageRecord[]): voi
 
 test('the runtime killed hard mid-way and started again: every upload ends COMPLETED and is announced', async () => {
   const dataDir = path.join(work, 'killed');
-  const first = await start(dataDir);
+  // As with the defaults (a 30 s lease, Lambda's 60 s retry), the restart comes well inside the dead attempts'
+  // leases: the events they were running must wait out the retry delay, not run at once, fail and be used up.
+  const timing = { leaseSeconds: 20, retryDelayMs: 25_000 };
+  const first = await start(dataDir, timing);
   const ids = await uploadAll(dataDir);
   // Killed while some uploads are held by attempts that are about to die with it.
   await until('an upload mid-way', async () => ((await records(dataDir, ids)).some((item) => item?.status === 'PROCESSING') ? true : undefined), 60_000);
@@ -135,7 +139,7 @@ test('the runtime killed hard mid-way and started again: every upload ends COMPL
   // The dead runtime left its unfinished events on disk: the next start resumes them.
   expect(fs.readdirSync(path.join(dataDir, 'invocations')).filter((name) => name.endsWith('.json')).length).toBeGreaterThan(0);
 
-  const second = await start(dataDir);
+  const second = await start(dataDir, timing);
   try {
     expect(second.output()).toMatch(/Resuming \d+ event\(s\) left unfinished by the last run/);
     const items = await until('every upload to end', () => allEnded(dataDir, ids), 120_000);
