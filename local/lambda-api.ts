@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InvokeResult } from './function-host';
-import { readBody } from './http-body';
+import { listenOnLoopback, readBody } from './http-server';
 
 export interface LambdaApiOptions {
   readonly functionName: string;
@@ -41,11 +41,7 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
       else response.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(error.code === 'EADDRINUSE' ? `port ${options.port} is in use` : error.message)));
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  await listenOnLoopback(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise((resolve) => {

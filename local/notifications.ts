@@ -14,7 +14,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { readBody } from './http-body';
+import { listenOnLoopback, readBody } from './http-server';
 import { jsonFiles } from './json-folder';
 
 /**
@@ -145,11 +145,7 @@ export async function startLocalTopic(options: LocalTopicOptions): Promise<Local
         else sendXml(response, answer.status, requestId, errorXml(answer, requestId));
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(error.code === 'EADDRINUSE' ? `port ${options.port} is in use` : error.message)));
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  await listenOnLoopback(server, options.port);
 
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -6,7 +6,6 @@
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,8 +19,8 @@ import { localClientConfig } from '../../local/servers';
 import { stackFile } from '../../local/stack';
 import { photoJpeg } from '../../fixtures/images';
 import { runImgopt } from '../support/run-imgopt';
+import { synthesizeDevStack } from '../support/synth-dev-stack';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 let work: string;
 let runtime: Runtime;
 let store: MetadataStore;
@@ -30,10 +29,7 @@ let imageId: string;
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'imgopt-stuck-'));
   const outdir = path.join(work, 'synth');
-  execFileSync(process.execPath, ['-r', 'esbuild-register', '-e', `require('./local/stack').synthesizeStack('dev', ${JSON.stringify(outdir)})`], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  synthesizeDevStack(outdir);
   runtime = await startRuntime({ dataDir: path.join(work, 'data'), stackFile: stackFile(outdir, 'dev'), port: 0, retryDelayMs: 50 });
   const { info } = runtime;
   store = new MetadataStore(new DynamoDBClient(localClientConfig(info.dynamodbEndpoint)), info.table);

@@ -6,7 +6,6 @@
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -25,6 +24,7 @@ import { Runtime, startRuntime } from '../../local/runtime';
 import { localClientConfig } from '../../local/servers';
 import { stackFile } from '../../local/stack';
 import { runImgopt } from '../support/run-imgopt';
+import { synthesizeDevStack } from '../support/synth-dev-stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -78,10 +78,7 @@ describeInChromium('the local console in Chromium', () => {
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'imgopt-console-'));
     const outdir = path.join(work, 'synth');
-    execFileSync(process.execPath, ['-r', 'esbuild-register', '-e', `require('./local/stack').synthesizeStack('dev', ${JSON.stringify(outdir)})`], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    synthesizeDevStack(outdir);
     runtime = await startRuntime({ dataDir: path.join(work, 'data'), stackFile: stackFile(outdir, 'dev'), port: 0, consolePort: 0, retryDelayMs: 50 });
     consoleUrl = runtime.info.consoleUrl as string;
 
