@@ -193,6 +193,11 @@ describeInChromium('the local console in Chromium', () => {
     expect(await received.getAttribute('data-received')).toBe(OUTPUT_FORMAT_INFO[expected].contentType);
     expect(await negotiated.evaluate((img: Img) => [img.naturalWidth, img.naturalHeight])).toEqual([variant[0].width, variant[0].height]);
 
+    // The outcome was announced, and the page says when.
+    expect(record.announced_at).toBeDefined();
+    expect(await page.locator('[data-announced]').getAttribute('data-announced')).toBe(record.announced_at);
+    expect(await page.locator('[data-announced]').textContent()).toMatch(/^COMPLETED announced on the outcome topic /);
+
     const cards = page.locator('figure.rendition');
     expect(await cards.count()).toBe(record.variants?.length);
     for (const rendition of record.variants ?? []) {

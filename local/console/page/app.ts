@@ -298,6 +298,12 @@ async function imagePage(root: HTMLElement, imageId: string): Promise<void> {
   if (row.status === 'COMPLETED') {
     facts.push(` · ${row.renditions} renditions, ${formatBytes(row.bytes_out ?? undefined)} in all · ${formatSaved(row.bytes_saved ?? undefined, row.source_bytes ?? undefined)} · made in ${formatMs(row.processing_ms ?? undefined)}`);
   }
+  if (row.status !== 'PROCESSING') {
+    // Applications learn of the outcome from the outcome topic (locally: <data>/notifications/), not by polling.
+    facts.push(record.announced_at
+      ? h('div', { class: 'sub', attrs: { 'data-announced': record.announced_at } }, `${row.status} announced on the outcome topic `, timeElement(record.announced_at))
+      : h('div', { class: 'sub', attrs: { 'data-announced': '' } }, 'outcome not announced yet: a retry of the event, or the sweep within minutes, announces it'));
+  }
   if (record.original) facts.push(h('div', { class: 'sub' }, `original: ${record.original.format} ${record.original.width}×${record.original.height}${record.original.alpha ? ', transparency' : ''}${record.original.orientation !== 1 ? `, EXIF orientation ${record.original.orientation}` : ''}`));
   replace(main,
     h('a', { attrs: { href: '/' } }, '← all uploads'),
