@@ -87,6 +87,14 @@ async function records(dataDir: string, ids: readonly string[]): Promise<ImageRe
   }
 }
 
+/** True once an upload is held by a running attempt while at least two more have not ended: a kill now cuts one off. */
+async function midWay(dataDir: string, ids: readonly string[]): Promise<true | undefined> {
+  const items = await records(dataDir, ids);
+  const held = items.filter((item) => item?.status === 'PROCESSING').length;
+  const open = items.filter((item) => !item || item.status === 'PROCESSING').length;
+  return held >= 1 && open >= 3 ? true : undefined;
+}
+
 async function uploadAll(dataDir: string): Promise<string[]> {
   const run = await runImgopt(['upload', photos, '--no-wait', '--json', '--data-dir', dataDir], { cwd: work });
   // Progress goes to stderr; the answer is the JSON on stdout.
@@ -133,8 +141,8 @@ test('the runtime killed hard mid-way and started again: every upload ends COMPL
   const timing = { leaseSeconds: 20, retryDelayMs: 25_000 };
   const first = await start(dataDir, timing);
   const ids = await uploadAll(dataDir);
-  // Killed while some uploads are held by attempts that are about to die with it.
-  await until('an upload mid-way', async () => ((await records(dataDir, ids)).some((item) => item?.status === 'PROCESSING') ? true : undefined), 60_000);
+  // Killed while some uploads are held by attempts that are about to die with it, and others still wait.
+  await until('an upload mid-way', () => midWay(dataDir, ids), 60_000);
   await stop(first, 'SIGKILL');
   // The dead runtime left its unfinished events on disk: the next start resumes them.
   expect(fs.readdirSync(path.join(dataDir, 'invocations')).filter((name) => name.endsWith('.json')).length).toBeGreaterThan(0);
@@ -156,7 +164,7 @@ test('a function worker killed mid-invocation (as an out-of-memory kill would): 
   const started = await start(dataDir);
   try {
     const ids = await uploadAll(dataDir);
-    await until('an upload mid-way', async () => ((await records(dataDir, ids)).some((item) => item?.status === 'PROCESSING') ? true : undefined), 60_000);
+    await until('an upload mid-way', () => midWay(dataDir, ids), 60_000);
     // The workers are the runtime's children, each in its own process group (local/function-host.ts).
     const workers = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(started.child.pid)], { encoding: 'utf8' })
       .split('\n').map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))

@@ -197,27 +197,29 @@ test('an older upload\'s event arriving after a newer one\'s leaves one correct 
 test('an attempt that died holding the record (crash, timeout) is taken over once its lease runs out, never before', async () => {
   const { event, imageId } = await upload('crash/photo.jpg', 9);
   // A previous attempt claimed the record and vanished without a word.
-  const dead = await store.claim(imageId, { bucket: names.uploadBucket, key: 'crash/photo.jpg' }, 300);
+  const dead = await store.claim(imageId, { bucket: names.uploadBucket, key: 'crash/photo.jpg' }, 1500);
   expect(dead.claimed).toBe(true);
   // Inside the dead attempt's lease the event is not consumed: it fails, and Lambda retries it.
   await expect(handler(event, context)).rejects.toMatchObject({ name: 'UploadInProgress', imageId });
   expect(await store.get(imageId)).toMatchObject({ status: 'PROCESSING', attempts: 1 });
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await new Promise((resolve) => setTimeout(resolve, 1600));
   expect((await handler(event, context)).results[0].outcome).toBe('COMPLETED');
   expect(await store.get(imageId)).toMatchObject({ status: 'COMPLETED', attempts: 2 });
 });
 
 test('a live attempt renews its claim, so a slow upload is never taken over; once it stops, the claim runs out', async () => {
   const imageId = 'f'.repeat(24);
-  const holder = await store.claim(imageId, { bucket: names.uploadBucket, key: 'slow/photo.jpg' }, 300);
+  // Timings scaled down from 30 s / 10 s, with the same three renewals per lease.
+  const holder = await store.claim(imageId, { bucket: names.uploadBucket, key: 'slow/photo.jpg' }, 1500);
   if (!holder.claimed) throw new Error('expected the first claim to succeed');
   const problems: string[] = [];
-  const stop = store.keepClaimed(imageId, holder.attemptId, 300, 100, (problem) => problems.push(problem));
-  await new Promise((resolve) => setTimeout(resolve, 700));
-  expect((await store.claim(imageId, { bucket: names.uploadBucket, key: 'slow/photo.jpg' }, 300)).claimed).toBe(false);
+  const stop = store.keepClaimed(imageId, holder.attemptId, 1500, 500, (problem) => problems.push(problem));
+  // Twice the lease: without the renewals the claim would have run out.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  expect((await store.claim(imageId, { bucket: names.uploadBucket, key: 'slow/photo.jpg' }, 1500)).claimed).toBe(false);
   stop();
-  await new Promise((resolve) => setTimeout(resolve, 450));
-  expect((await store.claim(imageId, { bucket: names.uploadBucket, key: 'slow/photo.jpg' }, 300)).claimed).toBe(true);
+  await new Promise((resolve) => setTimeout(resolve, 1700));
+  expect((await store.claim(imageId, { bucket: names.uploadBucket, key: 'slow/photo.jpg' }, 1500)).claimed).toBe(true);
   expect(problems).toEqual([]);
 });
 
