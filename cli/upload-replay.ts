@@ -6,7 +6,7 @@
  * retries carry it), an ended upload stays as it is and is announced if it never was.
  */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { objectCreatedEvent } from '../fixtures/s3-events';
+import { objectCreatedEvent } from '../lib/s3-events';
 import type { ImageRecord } from '../lib/metadata';
 import type { ParsedCommand } from './args';
 import { EXIT } from './errors';

@@ -27,6 +27,9 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { IMAGE_ID_ATTRIBUTE, STATUS_INDEX } from '../lib/metadata';
+import { encodeS3EventKey } from '../lib/s3-events';
+
+export { encodeS3EventKey };
 
 /** The only key pair s3rver accepts out of the box; dynalite accepts any. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -114,17 +117,6 @@ async function startDynamodbServer(directory: string, port: number): Promise<Ser
     server.listen(port, HOST, () => resolve());
   });
   return server;
-}
-
-/**
- * How S3 writes a key into an event: form-encoded (a space is `+`, `(` is `%28`...), with `/` left as it is.
- * encodeURIComponent leaves `!'()*` alone; S3 does not, so they are encoded here too.
- */
-export function encodeS3EventKey(key: string): string {
-  return encodeURIComponent(key)
-    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, '+')
-    .replace(/%2F/g, '/');
 }
 
 /**

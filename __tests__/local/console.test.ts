@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { transparentPng } from '../../fixtures/images';
-import { objectCreatedEvent } from '../../fixtures/s3-events';
+import { objectCreatedEvent } from '../../lib/s3-events';
 import { OUTPUT_FORMAT_INFO, OutputFormat } from '../../lib/formats';
 import type { ImageRecord } from '../../lib/metadata';
 import { pictureMarkup } from '../../lib/picture-markup';

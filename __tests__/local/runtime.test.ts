@@ -19,7 +19,7 @@ import { FailureDestinationMessage, failureQueueDir, listFailureMessages } from 
 import { processAlive, runtimeInfoPath } from '../../local/runtime-info';
 import { Runtime, startRuntime } from '../../local/runtime';
 import { LOCAL_CREDENTIALS, localClientConfig } from '../../local/servers';
-import { objectCreatedEvent } from '../../fixtures/s3-events';
+import { objectCreatedEvent } from '../../lib/s3-events';
 import { Run, runImgopt } from '../support/run-imgopt';
 import { stackFile } from '../../local/stack';
 import { animatedGif } from '../../fixtures/images';

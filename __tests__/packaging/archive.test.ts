@@ -21,7 +21,7 @@ import { FUNCTION_ENV } from '../../lib/function-environment';
 import { LocalTopic, readNotifications, startLocalTopic } from '../../local/notifications';
 import { LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers } from '../../local/servers';
 import { photoJpeg, transparentPng } from '../../fixtures/images';
-import { objectCreatedRecord } from '../../fixtures/s3-events';
+import { objectCreatedRecord } from '../../lib/s3-events';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUILD_DIR = process.env.IMAGE_OPT_BUILD_DIR ?? path.join(ROOT, '.build');

@@ -1,7 +1,7 @@
 import type { S3Event } from 'aws-lambda';
 import { decodeS3Key, uploadsFromEvent } from '../../../functions/processor/event';
 import { deriveImageId } from '../../../lib/keys';
-import { objectCreatedEvent } from '../../../fixtures/s3-events';
+import { objectCreatedEvent } from '../../../lib/s3-events';
 
 function event(...objects: { key: string; versionId?: string; eTag?: string }[]): S3Event {
   return objectCreatedEvent(...objects.map((object) => ({ bucket: 'uploads', size: 5, eventTime: '2026-11-22T10:00:00.000Z', ...object })));

@@ -26,7 +26,7 @@ import { METRIC } from '../../../lib/metrics';
 import { MetadataStore } from '../../../functions/processor/records';
 import { photoJpeg } from '../../../fixtures/images';
 import { seededRandom } from '../../../fixtures/random';
-import { objectCreatedEvent } from '../../../fixtures/s3-events';
+import { objectCreatedEvent } from '../../../lib/s3-events';
 import type { LocalTopic } from '../../../local/notifications';
 import { outcomes, startTestTopic, testFunctionConfig } from '../../support/function-config';
 import { captureFunctionOutput } from '../../support/function-output';

@@ -19,7 +19,7 @@ import { DEFAULT_PRESET, VariantPreset, overridePreset } from '../../../lib/vari
 import {
   LocalServers, createPipelineResources, localAwsEnvironment, localClientConfig, startLocalServers,
 } from '../../../local/servers';
-import { objectCreatedEvent } from '../../../fixtures/s3-events';
+import { objectCreatedEvent } from '../../../lib/s3-events';
 import type { LocalTopic } from '../../../local/notifications';
 import { TEST_CDN_URL, outcomes, startTestTopic, testFunctionConfig } from '../../support/function-config';
 import { FunctionOutput, captureFunctionOutput } from '../../support/function-output';

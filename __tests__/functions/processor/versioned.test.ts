@@ -28,7 +28,7 @@ import type { Upload } from '../../../functions/processor/event';
 import type * as Storage from '../../../functions/processor/storage';
 import type * as Records from '../../../functions/processor/records';
 import { photoJpeg } from '../../../fixtures/images';
-import { objectCreatedEvent } from '../../../fixtures/s3-events';
+import { objectCreatedEvent } from '../../../lib/s3-events';
 import type { LocalTopic } from '../../../local/notifications';
 import { startTestTopic, testFunctionConfig } from '../../support/function-config';
 import { captureFunctionOutput } from '../../support/function-output';
