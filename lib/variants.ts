@@ -68,6 +68,11 @@ export interface QualityPolicy {
   readonly bounds: Readonly<Record<TargetedFormat, QualityBounds>>;
   /** The search measures on the largest variant at most this wide (the smallest variant if none is). */
   readonly probeWidth: number;
+  /**
+   * Sizes larger than the probe are scored in full, smallest first, while their pixels add up to at most this per
+   * format; larger sizes take the quality of the largest measured one (`score_source: predicted`).
+   */
+  readonly measurePixels: number;
   /** AVIF effort in `target` mode, for the probes and the renditions alike (fixed mode keeps `encoders.avif.effort`). */
   readonly avifEffort: number;
 }
@@ -126,6 +131,7 @@ export const DEFAULT_PRESET: VariantPreset = {
     target: 75,
     bounds: { avif: { min: 30, max: 90 }, webp: { min: 50, max: 95 }, jpeg: { min: 50, max: 95 } },
     probeWidth: 320,
+    measurePixels: 1_000_000,
     avifEffort: 1,
   },
   background: '#ffffff',
@@ -222,7 +228,7 @@ export function presetProblems(preset: VariantPreset): string[] {
 }
 
 function qualityProblems(quality: QualityPolicy | undefined): string[] {
-  if (typeof quality !== 'object' || quality === null) return [expected('quality', 'an object with mode, target, bounds, probeWidth and avifEffort', quality)];
+  if (typeof quality !== 'object' || quality === null) return [expected('quality', 'an object with mode, target, bounds, probeWidth, measurePixels and avifEffort', quality)];
   const problems = oneOfProblems('quality mode', quality.mode, QUALITY_MODES);
   if (typeof quality.target !== 'number' || !(quality.target > 0 && quality.target <= 100)) {
     problems.push(expected('quality target', 'a SSIMULACRA 2 score above 0 and at most 100', quality.target));
@@ -238,7 +244,11 @@ function qualityProblems(quality: QualityPolicy | undefined): string[] {
       problems.push(expected(`quality bounds ${format}`, `min at most max (${bounds.max})`, bounds.min));
     }
   }
-  problems.push(...integerProblems('quality probeWidth', quality.probeWidth ?? NaN, 16, MAX_DIMENSION), ...integerProblems('quality avifEffort', quality.avifEffort ?? NaN, 0, 9));
+  problems.push(
+    ...integerProblems('quality probeWidth', quality.probeWidth ?? NaN, 16, MAX_DIMENSION),
+    ...integerProblems('quality measurePixels', quality.measurePixels ?? NaN, 0, MAX_DIMENSION * MAX_DIMENSION),
+    ...integerProblems('quality avifEffort', quality.avifEffort ?? NaN, 0, 9),
+  );
   return problems;
 }
 
