@@ -379,30 +379,9 @@ function finalScore(pooled: readonly number[][]): number {
   return score > 0 ? 100 - 10 * Math.pow(score, 0.6276336467831387) : 100;
 }
 
-/**
- * The metric's error sums before pooling, per scale: for each channel (X, Y, B) the sums over pixels of the SSIM
- * error, its 4th power, the artifact error, its 4th power, the detail loss and its 4th power (18 numbers), and the
- * scale's pixel count. Sums of disjoint regions add up, so a score can be estimated from a few regions of an image
- * (`ssimulacra2FromTallies`); the score of one tally is exactly the image's score.
- */
-export interface Ssimulacra2Tally {
-  readonly sums: readonly (readonly number[])[];
-  readonly pixels: readonly number[];
-}
-
-/** Pooling (1-norm and 4-norm per pixel) of error sums, then the score. */
-function scoreOfSums(sums: readonly (readonly number[])[], pixels: readonly number[]): number {
-  const pooled = sums.map((values, scale) => {
-    const perPixel = 1 / pixels[scale];
-    return values.map((value, k) => (k % 2 === 0 ? value * perPixel : Math.sqrt(Math.sqrt(value * perPixel))));
-  });
-  return finalScore(pooled);
-}
-
-/** The distorted image's error sums against the reference's precomputed scales. */
-function tallyAgainst(reference: readonly ReferenceScale[], linear: Plane3, blur: Blur): Ssimulacra2Tally {
-  const sums: number[][] = [];
-  const pixels: number[] = [];
+/** Scores the distorted image's linear planes against the reference's precomputed scales. */
+function scoreAgainst(reference: readonly ReferenceScale[], linear: Plane3, blur: Blur): number {
+  const pooled: number[][] = [];
   let current = linear;
   for (let scale = 0; scale < reference.length; scale++) {
     if (scale > 0) current = downsample(current);
@@ -449,12 +428,13 @@ function tallyAgainst(reference: readonly ReferenceScale[], linear: Plane3, blur
           det4 += e2 * e2;
         }
       }
-      values.push(ssim1, ssim4, art1, art4, det1, det4);
+      const perPixel = 1 / size;
+      values.push(ssim1 * perPixel, Math.sqrt(Math.sqrt(ssim4 * perPixel)), art1 * perPixel,
+        Math.sqrt(Math.sqrt(art4 * perPixel)), det1 * perPixel, Math.sqrt(Math.sqrt(det4 * perPixel)));
     }
-    sums.push(values);
-    pixels.push(size);
+    pooled.push(values);
   }
-  return { sums, pixels };
+  return finalScore(pooled);
 }
 
 function checkImage(image: Image8, role: string): void {
@@ -477,15 +457,6 @@ function checkImage(image: Image8, role: string): void {
  *   const q70 = score(decodedAtQuality70);
  */
 export function ssimulacra2Reference(reference: Image8): (distorted: Image8) => number {
-  const tally = ssimulacra2TallyReference(reference);
-  return (distorted: Image8) => ssimulacra2FromTallies([tally(distorted)]);
-}
-
-/**
- * Like `ssimulacra2Reference`, but the function returns the error sums (one tally per background the pair is
- * blended on: two with alpha, whose scores the metric takes the worse of), for `ssimulacra2FromTallies`.
- */
-export function ssimulacra2TallyReference(reference: Image8): (distorted: Image8) => Ssimulacra2Tally[] {
   checkImage(reference, 'reference');
   const { width, height } = reference;
   const blur = new Blur(width * height, width);
@@ -500,37 +471,8 @@ export function ssimulacra2TallyReference(reference: Image8): (distorted: Image8
     const sides = distorted.channels === 4 && prepared.length === 1
       ? ALPHA_BACKGROUNDS.map((background) => ({ background, scales: referenceScales(linearRgb(reference, background), blur) }))
       : prepared;
-    return sides.map(({ background, scales }) => tallyAgainst(scales, linearRgb(distorted, background), blur));
+    return Math.min(...sides.map(({ background, scales }) => scoreAgainst(scales, linearRgb(distorted, background), blur)));
   };
-}
-
-/**
- * The score of the union of the regions whose tallies are given (each from `ssimulacra2TallyReference`, all of the
- * same size so they have the same scales), each counted `weight` times: per background the sums are added, pooled
- * and scored, and the worse background's score is returned. One region of weight 1 gives its exact score; regions
- * sampled from a larger image give an estimate of that image's score (its per-pixel means, estimated from the
- * sample).
- */
-export function ssimulacra2FromTallies(regions: readonly (readonly Ssimulacra2Tally[])[], weights?: readonly number[]): number {
-  if (regions.length === 0) throw new Error('Expected at least one region to score but received none');
-  const scales = regions[0][0].sums.length;
-  const sides = Math.max(...regions.map((region) => region.length));
-  let worst = Infinity;
-  for (let side = 0; side < sides; side++) {
-    const sums = Array.from({ length: scales }, () => new Array<number>(18).fill(0));
-    const pixels = new Array<number>(scales).fill(0);
-    regions.forEach((region, r) => {
-      const tally = region[Math.min(side, region.length - 1)];
-      if (tally.sums.length !== scales) throw new Error(`Expected regions with ${scales} scales but received one with ${tally.sums.length}`);
-      const weight = weights?.[r] ?? 1;
-      for (let scale = 0; scale < scales; scale++) {
-        pixels[scale] += weight * tally.pixels[scale];
-        for (let k = 0; k < 18; k++) sums[scale][k] += weight * tally.sums[scale][k];
-      }
-    });
-    worst = Math.min(worst, scoreOfSums(sums, pixels));
-  }
-  return worst;
 }
 
 /** The SSIMULACRA 2.1 score of `distorted` against `reference` (same size): 100 when identical. */
