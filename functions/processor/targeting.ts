@@ -2,19 +2,23 @@
  * Quality `target` mode: per upload and lossy format, the lowest encoder quality whose rendition reaches the preset's
  * SSIMULACRA 2 target, found by measuring inside the function.
  *
- * Cost is bounded by measuring on one size per format, the probe (the largest variant at most `probeWidth` wide):
- * - a search over integer qualities within the format's bounds, at most `MAX_PROBES` encodes of the probe, each
+ * Per format, the sizes it is made at (variants of one size share one rendition) are handled smallest to largest
+ * around a probe, the largest size at most `probeWidth` wide:
+ * - at the probe, a search over integer qualities within the format's bounds, at most `MAX_PROBES` encodes, each
  *   decoded and scored against the source resized to the same size (`ssimulacra2Reference` prepares that once);
- *   the next quality is interpolated from the scores seen, so 3-4 probes usually settle it;
- * - variants smaller than the probe are cheap to score: their final renditions are scored too (`measured`), and
- *   their quality raised by the same search where they fall short;
- * - larger variants take the probe's quality (`predicted`): at one setting AVIF and JPEG score 1.5-3 points higher at
- *   1280 px than at 256-640 px, WebP ~1.5 lower (../shared/TOOLCHAIN.md), so WebP's probe aims `WEBP_LARGER_MARGIN`
- *   above the target and its prediction for larger sizes is the probe's score minus that margin.
+ *   the next quality is interpolated from the scores seen, so 3-5 probes usually settle it;
+ * - every smaller size, and the larger sizes while their pixels add up to at most `measurePixels`, is scored in full
+ *   from the quality of the size searched before it, and raised where it falls short (`measured`: the score recorded
+ *   is the real score of the bytes served). Predicting the larger sizes from the probe held on real photos and failed
+ *   on a noisy image (AVIF 1280 predicted 76.1, scored 67.2; JPEG 76.0 / 63.8) and a flat illustration (AVIF 77.4 /
+ *   71.4), and scoring a few tiles of a large rendition overestimated its score by 2-10 points (docs/benchmarks.md);
+ * - sizes beyond that budget take the quality of the largest measured size (`predicted`): on photos AVIF and JPEG
+ *   score higher at larger sizes at one setting, WebP ~1.5 lower (../shared/TOOLCHAIN.md), so the largest measured
+ *   WebP aims `WEBP_LARGER_MARGIN` above the target and the prediction is its score minus that margin.
  * JPEG is searched first: AVIF and WebP aim at least at JPEG's score minus `FALLBACK_GAP`, so the first choice of the
- * negotiated URL is never more than 3 points below the JPEG fallback (JPEG can overshoot where its lower bound binds).
- * AVIF probes and renditions use the policy's effort (1: the same score +-0.5 as effort 3, 2.4x faster), so the
- * probe's encode at the chosen quality is the served rendition.
+ * negotiated URL is never more than 3 points below the JPEG fallback where both are measured.
+ * AVIF probes and renditions use the policy's effort (1: at equal score 6-9% more bytes than effort 3 in a third of
+ * the time), so a measured encode at the chosen quality is the served rendition.
  */
 import sharp from 'sharp';
 import { OutputFormat } from '../../lib/formats';
