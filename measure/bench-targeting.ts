@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { inspect } from '../functions/processor/inspect';
 import { limitsForMemory } from '../functions/processor/limits';
-import { searchQuality } from '../functions/processor/targeting';
+import { SLOPE, STEP, searchQuality } from '../functions/processor/targeting';
 import { Raw, RenderedVariant, decode, encodePixels, render, resized } from '../functions/processor/transform';
 import { Image8, ssimulacra2Reference } from '../lib/ssimulacra2';
 import { DEFAULT_PRESET, NEGOTIATION_PREFERENCE, TARGETED_FORMATS, TargetedFormat, VariantPreset, overridePreset } from '../lib/variants';
@@ -31,9 +31,6 @@ export interface QualityBenchOptions {
 
 const MODES = ['a', 'b', 'c'] as const;
 type Mode = (typeof MODES)[number];
-/** Score points per quality step, to start each calibration search (targeting.ts uses the same). */
-const SLOPE: Readonly<Record<TargetedFormat, number>> = { avif: 0.73, webp: 0.85, jpeg: 0.5 };
-const STEP: Readonly<Record<TargetedFormat, number>> = { avif: 2, webp: 1, jpeg: 1 };
 
 interface Scored {
   readonly quality: number;

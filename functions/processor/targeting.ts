@@ -39,12 +39,12 @@ const FALLBACK_SLACK = 0.5;
 /** WebP scores ~1.5 points lower at 1280 px than at 256-640 px at one setting (TOOLCHAIN.md "Perceptual quality"). */
 export const WEBP_LARGER_MARGIN = 1.5;
 /** Score points per quality step near the target (1280 px, 7 photos: AVIF q50->60 +7.3, WebP q80->88 +6.8, JPEG q75->82 +3.5). */
-const SLOPE: Readonly<Record<TargetedFormat, number>> = { avif: 0.73, webp: 0.85, jpeg: 0.5 };
+export const SLOPE: Readonly<Record<TargetedFormat, number>> = { avif: 0.73, webp: 0.85, jpeg: 0.5 };
 /**
  * Smallest move up from a failing quality. AVIF qualities map onto 64 quantizer steps, so neighbouring qualities
  * often encode identically (L2's 640 px AVIF: q60 and q61 both 75.18, q62 76.38): one step would spend a probe.
  */
-const STEP: Readonly<Record<TargetedFormat, number>> = { avif: 2, webp: 1, jpeg: 1 };
+export const STEP: Readonly<Record<TargetedFormat, number>> = { avif: 2, webp: 1, jpeg: 1 };
 
 export interface Choice {
   readonly quality: number;
