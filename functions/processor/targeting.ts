@@ -6,7 +6,7 @@
  * around a probe, the largest size at most `probeWidth` wide:
  * - at the probe, a search over integer qualities within the format's bounds, at most `MAX_PROBES` encodes, each
  *   decoded and scored against the source resized to the same size (`ssimulacra2Reference` prepares that once);
- *   the next quality is interpolated from the scores seen, so 3-5 probes usually settle it;
+ *   the next quality is interpolated from the scores seen;
  * - every smaller size, and the larger sizes while their pixels add up to at most `measurePixels`, is scored in full
  *   from the quality of the size searched before it, and raised where it falls short (`measured`: the score recorded
  *   is the real score of the bytes served). Predicting the larger sizes from the probe held on real photos and failed
@@ -28,8 +28,11 @@ import { QualityBounds, TARGETED_FORMATS, TargetedFormat, VariantPreset, Variant
 import type { Raw, RenderedVariant } from './transform';
 import { encodePixels, resized, variantSize } from './transform';
 
-/** Most encodes of the probe per format: 5 probes settle a 60-quality range to 1 with interpolation, 2 by halving. */
-export const MAX_PROBES = 5;
+/**
+ * Most encodes of the probe per format. On the 12 MP photo 4 choose the same qualities as 5 and keep the whole preset
+ * at 1.25x today's CPU instead of 1.37x (docs/benchmarks.md).
+ */
+export const MAX_PROBES = 4;
 /** Most encodes of a size other than the probe, verified from the quality of the size searched before it. */
 const MAX_VERIFY_PROBES = 4;
 /** How far below the JPEG fallback the first choice may score. */
