@@ -10,9 +10,12 @@
  *   images       every image of a folder, each in its own process, against the naive and Pillow baselines
  *   archive      the handler's cold start from the unzipped deployment archive, against require('sharp') alone
  *   animation    an animated upload at the edge of the animation budget, against its first-frame-only render
+ *   quality      quality target mode on the real photos: today's fixed settings, fixed settings calibrated to the
+ *                worst photo, and per-image targeting, every rendition scored (measure/bench-targeting.ts)
  *
- * Options: --only synth|images|grid|animation|archive (default: synth then images; grid, the encoder-settings grid,
- * animation and archive only when asked; archive, the handler's start from the deployment archive alone, which
+ * Options: --only synth|images|grid|animation|archive|quality (default: synth then images; grid, the encoder-settings
+ * grid, animation, archive and quality only when asked; --quality-photos L2,M3 limits quality to the photos whose
+ * names start so; archive, the handler's start from the deployment archive alone, which
  * images also measures); --memory MB (default 512) the function memory whose animation budget is filled;
  * --runs N (default 5) synth runs per measurement; --skip-cli; --skip-jest; --images <folder> (default
  * ../shared/images when present, else generated photo-like images); --image-runs N (default 3) runs on the ~12 MP
@@ -25,6 +28,7 @@ import * as path from 'node:path';
 import { archiveTarget } from './bench-archive';
 import { benchAnimation } from './bench-animation';
 import { benchGrid, benchImages } from './bench-images';
+import { benchQuality } from './bench-targeting';
 import { targetLine } from './bench-table';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -35,7 +39,7 @@ interface Sample {
   readonly peakMb: number;
 }
 
-const SECTIONS = ['synth', 'images', 'grid', 'animation', 'archive'] as const;
+const SECTIONS = ['synth', 'images', 'grid', 'animation', 'archive', 'quality'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -47,6 +51,7 @@ interface Options {
   imageRuns: number;
   archiveRuns: number;
   memoryMb?: number;
+  qualityPhotos?: string[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -62,6 +67,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--image-runs') options.imageRuns = count(arg, argv[++i]);
     else if (arg === '--archive-runs') options.archiveRuns = count(arg, argv[++i]);
     else if (arg === '--memory') options.memoryMb = count(arg, argv[++i]);
+    else if (arg === '--quality-photos') options.qualityPhotos = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (arg === '--skip-cli') options.cli = false;
     else if (arg === '--skip-jest') options.jest = false;
     else if (arg === '--images') {
@@ -73,7 +79,7 @@ function parseArgs(argv: string[]): Options {
       if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`--only expects one of ${SECTIONS.join(', ')}, received ${section}`);
       options.sections = [section as Section];
     } else {
-      throw new Error(`Unknown option ${arg} (expected --only ${SECTIONS.join('|')}, --runs N, --skip-cli, --skip-jest, --images <folder>, --image-runs N, --archive-runs N, --memory MB)`);
+      throw new Error(`Unknown option ${arg} (expected --only ${SECTIONS.join('|')}, --runs N, --skip-cli, --skip-jest, --images <folder>, --image-runs N, --archive-runs N, --memory MB, --quality-photos L2,M3)`);
     }
   }
   return options;
@@ -131,6 +137,9 @@ async function main(): Promise<void> {
   if (options.sections.includes('grid')) await benchGrid({ images: options.images });
   if (options.sections.includes('animation')) await benchAnimation({ memoryMb: options.memoryMb });
   if (options.sections.includes('archive')) benchArchive(options.archiveRuns);
+  if (options.sections.includes('quality')) {
+    await benchQuality({ images: options.images ?? path.resolve(ROOT, '..', 'shared', 'images'), photos: options.qualityPhotos });
+  }
 }
 
 /** `--only archive`: the handler's cold start from the deployment archive alone (target 5, ~1 min). */

@@ -49,6 +49,7 @@ describe('variant preset', () => {
         { name: '640-anim', width: 640, fit: 'inside', formats: ['webp'] },
       ],
       encoders: { ...DEFAULT_PRESET.encoders, webp: { quality: 101, effort: 4 } },
+      quality: { ...DEFAULT_PRESET.quality, measurePixels: -1 },
       background: 'white',
     });
     expect(problems).toEqual(
@@ -60,6 +61,7 @@ describe('variant preset', () => {
         expect.stringMatching(/"sq": name is used twice/),
         expect.stringMatching(/^Expected one of avif, webp, jpeg, png for a format of variant "sq" but received "gif"$/),
         expect.stringMatching(/^Expected an integer from 1 to 100 for webp quality but received 101$/),
+        expect.stringMatching(/^Expected an integer from 0 to 67108864 for quality measurePixels but received -1$/),
         expect.stringMatching(/^Expected a colour like #ffffff for background but received "white"$/),
         expect.stringMatching(/^Expected a name not ending in "-anim" for variant "640-anim" name but received "640-anim" \(it marks/),
       ]),

@@ -2,32 +2,39 @@
  * Quality `target` mode: per upload and lossy format, the lowest encoder quality whose rendition reaches the preset's
  * SSIMULACRA 2 target, found by measuring inside the function.
  *
- * Cost is bounded by measuring on one size per format, the probe (the largest variant at most `probeWidth` wide):
- * - a search over integer qualities within the format's bounds, at most `MAX_PROBES` encodes of the probe, each
+ * Per format, the sizes it is made at (variants of one size share one rendition) are handled smallest to largest
+ * around a probe, the largest size at most `probeWidth` wide:
+ * - at the probe, a search over integer qualities within the format's bounds, at most `MAX_PROBES` encodes, each
  *   decoded and scored against the source resized to the same size (`ssimulacra2Reference` prepares that once);
- *   the next quality is interpolated from the scores seen, so 3-4 probes usually settle it;
- * - variants smaller than the probe are cheap to score: their final renditions are scored too (`measured`), and
- *   their quality raised by the same search where they fall short;
- * - larger variants take the probe's quality (`predicted`): at one setting AVIF and JPEG score 1.5-3 points higher at
- *   1280 px than at 256-640 px, WebP ~1.5 lower (../shared/TOOLCHAIN.md), so WebP's probe aims `WEBP_LARGER_MARGIN`
- *   above the target and its prediction for larger sizes is the probe's score minus that margin.
+ *   the next quality is interpolated from the scores seen;
+ * - every smaller size, and the larger sizes while their pixels add up to at most `measurePixels`, is scored in full
+ *   from the quality of the size searched before it, and raised where it falls short (`measured`: the score recorded
+ *   is the real score of the bytes served). Predicting the larger sizes from the probe held on real photos and failed
+ *   on a noisy image (AVIF 1280 predicted 76.1, scored 67.2; JPEG 76.0 / 63.8) and a flat illustration (AVIF 77.4 /
+ *   71.4), and scoring a few tiles of a large rendition overestimated its score by 2-10 points (docs/benchmarks.md);
+ * - sizes beyond that budget take the quality of the largest measured size (`predicted`): on photos AVIF and JPEG
+ *   score higher at larger sizes at one setting, WebP ~1.5 lower (../shared/TOOLCHAIN.md), so the largest measured
+ *   WebP aims `WEBP_LARGER_MARGIN` above the target and the prediction is its score minus that margin.
  * JPEG is searched first: AVIF and WebP aim at least at JPEG's score minus `FALLBACK_GAP`, so the first choice of the
- * negotiated URL is never more than 3 points below the JPEG fallback (JPEG can overshoot where its lower bound binds).
- * AVIF probes and renditions use the policy's effort (1: the same score +-0.5 as effort 3, 2.4x faster), so the
- * probe's encode at the chosen quality is the served rendition.
+ * negotiated URL is never more than 3 points below the JPEG fallback where both are measured.
+ * AVIF probes and renditions use the policy's effort (1: at equal score 6-9% more bytes than effort 3 in a third of
+ * the time), so a measured encode at the chosen quality is the served rendition.
  */
 import sharp from 'sharp';
 import { OutputFormat } from '../../lib/formats';
 import { ScoreSource } from '../../lib/metadata';
 import { Image8, ssimulacra2Reference } from '../../lib/ssimulacra2';
-import { TARGETED_FORMATS, TargetedFormat, VariantPreset, VariantSpec } from '../../lib/variants';
+import { QualityBounds, TARGETED_FORMATS, TargetedFormat, VariantPreset, VariantSpec } from '../../lib/variants';
 import type { Raw, RenderedVariant } from './transform';
 import { encodePixels, resized, variantSize } from './transform';
 
-/** Most encodes of the probe per format: 5 probes settle a 60-quality range to 1 with interpolation, 2 by halving. */
-export const MAX_PROBES = 5;
-/** Most extra encodes of a smaller variant that fell short at the probe's quality. */
-const MAX_VERIFY_PROBES = 3;
+/**
+ * Most encodes of the probe per format. On the 12 MP photo 4 choose the same qualities as 5 and keep the whole preset
+ * at 1.25x today's CPU instead of 1.37x (docs/benchmarks.md).
+ */
+export const MAX_PROBES = 4;
+/** Most encodes of a size other than the probe, verified from the quality of the size searched before it. */
+const MAX_VERIFY_PROBES = 4;
 /** How far below the JPEG fallback the first choice may score. */
 export const FALLBACK_GAP = 3;
 /** Aimed above the floor JPEG sets, so the measured first choice is clear of it. */
@@ -35,7 +42,12 @@ const FALLBACK_SLACK = 0.5;
 /** WebP scores ~1.5 points lower at 1280 px than at 256-640 px at one setting (TOOLCHAIN.md "Perceptual quality"). */
 export const WEBP_LARGER_MARGIN = 1.5;
 /** Score points per quality step near the target (1280 px, 7 photos: AVIF q50->60 +7.3, WebP q80->88 +6.8, JPEG q75->82 +3.5). */
-const SLOPE: Readonly<Record<TargetedFormat, number>> = { avif: 0.73, webp: 0.85, jpeg: 0.5 };
+export const SLOPE: Readonly<Record<TargetedFormat, number>> = { avif: 0.73, webp: 0.85, jpeg: 0.5 };
+/**
+ * Smallest move up from a failing quality. AVIF qualities map onto 64 quantizer steps, so neighbouring qualities
+ * often encode identically (L2's 640 px AVIF: q60 and q61 both 75.18, q62 76.38): one step would spend a probe.
+ */
+export const STEP: Readonly<Record<TargetedFormat, number>> = { avif: 2, webp: 1, jpeg: 1 };
 
 export interface Choice {
   readonly quality: number;
@@ -58,7 +70,8 @@ interface Found {
 
 /**
  * The lowest integer quality in [min, max] scoring at least `target`, or `max` when none does (its score says so),
- * with at most `probes` encodes plus one of `max` when the search ended without a passing quality.
+ * with at most `probes` encodes plus one of `max` when the search ended without a passing quality. `step` is the
+ * smallest move up from a failing quality.
  */
 export async function searchQuality(
   scoreAt: (quality: number) => Promise<{ score: number; data: Buffer }>,
@@ -67,6 +80,7 @@ export async function searchQuality(
   start: number,
   slope: number,
   probes: number,
+  step = 1,
 ): Promise<Found> {
   const seen = new Map<number, { score: number; data: Buffer }>();
   let lo = bounds.min;
@@ -82,7 +96,13 @@ export async function searchQuality(
     const above = seen.get(hi);
     let next: number;
     if (below && above) next = lo - 1 + Math.ceil(((target - below.score) / (above.score - below.score)) * (hi - lo + 1));
-    else if (below) next = lo - 1 + Math.ceil((target - below.score) / slope);
+    else if (below) {
+      // Only failures seen: step up by the slope, or by the flatter slope measured between the two highest failures
+      // (a noisy image gains less per step than a photo).
+      const lower = Math.max(-Infinity, ...[...seen.keys()].filter((q) => q < lo - 1));
+      const measured = Number.isFinite(lower) ? (below.score - seen.get(lower)!.score) / (lo - 1 - lower) : slope;
+      next = lo - 1 + Math.max(step, Math.ceil((target - below.score) / (measured > 0 ? Math.min(slope, measured) : slope)));
+    }
     else next = hi - Math.floor((above!.score - target) / slope);
     // Never the passing end again, never outside the bracket.
     quality = Math.min(above ? hi - 1 : hi, Math.max(lo, next));
@@ -117,6 +137,29 @@ async function decoded(data: Buffer): Promise<Image8> {
   return image8({ data: pixels, width: info.width, height: info.height, channels: info.channels });
 }
 
+/** One size a format is made at: the variants of that size (several when the source is small) and their area. */
+interface Size {
+  readonly variants: VariantSpec[];
+  readonly width: number;
+  readonly height: number;
+  readonly pixels: number;
+}
+
+/**
+ * Which sizes of a format are scored in full: the probe, every size below it, and the sizes above it, smallest
+ * first, while their pixels add up to at most `measurePixels`. The rest are predicted.
+ */
+export function measuredSizes(sizes: readonly { pixels: number }[], probe: number, measurePixels: number): boolean[] {
+  let spent = 0;
+  let open = true;
+  return sizes.map((size, index) => {
+    if (index <= probe) return true;
+    open = open && spent + size.pixels <= measurePixels;
+    if (open) spent += size.pixels;
+    return open;
+  });
+}
+
 /**
  * The quality (and score) of every targeted job: AVIF, WebP and JPEG renditions of the preset's variants. PNG jobs
  * are lossless and get no entry.
@@ -128,10 +171,6 @@ export async function chooseQualities(
 ): Promise<Map<string, Choice>> {
   const policy = preset.quality;
   const choices = new Map<string, Choice>();
-  const area = (variant: VariantSpec) => {
-    const size = variantSize(variant, raw.width, raw.height);
-    return { ...size, pixels: size.width * size.height };
-  };
   // The reference side of the metric, prepared once per size (and per flattening: only JPEG of an alpha source differs).
   const references = new Map<string, Promise<{ pixels: Raw; score: (image: Image8) => number }>>();
   const reference = (variant: VariantSpec, format: OutputFormat) => {
@@ -149,39 +188,63 @@ export async function chooseQualities(
     const data = await encodePixels(pixels, format, preset, quality);
     return { data, score: score(await decoded(data)) };
   };
-  const measuredChoice = (variant: VariantSpec, format: TargetedFormat, found: Found, size: { width: number; height: number }): Choice => {
+  // Every variant of one size gets the same rendition: its pixels are the same, so its score is the one measured.
+  const measuredChoices = (format: TargetedFormat, size: Size, found: Found) => {
     const score = rounded(found.score);
-    return {
-      quality: found.quality,
-      score,
-      scoreSource: 'measured',
-      rendered: { format, name: variant.name, width: size.width, height: size.height, data: found.data, quality: found.quality, score, scoreSource: 'measured' },
-    };
+    for (const variant of size.variants) {
+      choices.set(choiceKey(variant, format), {
+        quality: found.quality,
+        score,
+        scoreSource: 'measured',
+        rendered: { format, name: variant.name, width: size.width, height: size.height, data: found.data, quality: found.quality, score, scoreSource: 'measured' },
+      });
+    }
   };
 
   const target = async (format: TargetedFormat) => {
-    const variants = jobs.filter((job) => job.format === format).map((job) => job.variant);
-    if (variants.length === 0) return;
-    const sized = variants.map((variant) => ({ variant, size: area(variant) })).sort((a, b) => a.size.pixels - b.size.pixels);
-    const fitting = sized.filter(({ size }) => size.width <= policy.probeWidth);
-    const probe = fitting.length > 0 ? fitting[fitting.length - 1] : sized[0];
+    const sizes: Size[] = [];
+    for (const job of jobs) {
+      if (job.format !== format) continue;
+      const { width, height } = variantSize(job.variant, raw.width, raw.height);
+      // Cropped (cover) and fitted (inside) variants of one size show different pixels: only same-fit variants share.
+      const same = sizes.find((size) => size.width === width && size.height === height && size.variants[0].fit === job.variant.fit);
+      if (same) same.variants.push(job.variant);
+      else sizes.push({ variants: [job.variant], width, height, pixels: width * height });
+    }
+    if (sizes.length === 0) return;
+    sizes.sort((a, b) => a.pixels - b.pixels);
+    const fitting = sizes.filter((size) => size.width <= policy.probeWidth);
+    const probe = fitting.length > 0 ? sizes.indexOf(fitting[fitting.length - 1]) : 0;
+    const measured = measuredSizes(sizes, probe, policy.measurePixels);
+    const lastMeasured = measured.lastIndexOf(true);
+    const predicts = lastMeasured < sizes.length - 1;
     const bounds = policy.bounds[format];
-    // The score a variant of this format must reach: the target, and no more than FALLBACK_GAP under JPEG's.
-    const aim = (variant: VariantSpec, extra: number) => {
-      const jpeg = format === 'jpeg' ? undefined : choices.get(choiceKey(variant, 'jpeg'));
-      return Math.max(policy.target + extra, jpeg ? jpeg.score - FALLBACK_GAP + FALLBACK_SLACK : -Infinity);
+    // The score a size of this format must reach: the target, and no more than FALLBACK_GAP under JPEG's. The
+    // largest measured WebP aims WEBP_LARGER_MARGIN higher when larger sizes take its quality unmeasured.
+    const aim = (index: number) => {
+      const extra = format === 'webp' && predicts && index === lastMeasured ? WEBP_LARGER_MARGIN : 0;
+      const jpegScores = format === 'jpeg' ? [] : sizes[index].variants.map((variant) => choices.get(choiceKey(variant, 'jpeg'))?.score ?? -Infinity);
+      return Math.max(policy.target + extra, ...jpegScores.map((score) => score - FALLBACK_GAP + FALLBACK_SLACK));
     };
-    const margin = format === 'webp' && sized.some(({ size }) => size.pixels > probe.size.pixels) ? WEBP_LARGER_MARGIN : 0;
-    const found = await searchQuality(scorer(probe.variant, format), aim(probe.variant, margin), bounds, preset.encoders[format].quality, SLOPE[format], MAX_PROBES);
-    choices.set(choiceKey(probe.variant, format), measuredChoice(probe.variant, format, found, probe.size));
-    for (const { variant, size } of sized) {
-      if (variant === probe.variant) continue;
-      if (size.pixels < probe.size.pixels) {
-        const verified = await searchQuality(scorer(variant, format), aim(variant, 0), { min: found.quality, max: bounds.max }, found.quality, SLOPE[format], MAX_VERIFY_PROBES);
-        choices.set(choiceKey(variant, format), measuredChoice(variant, format, verified, size));
-      } else {
-        const predicted = format === 'webp' ? found.score - WEBP_LARGER_MARGIN : found.score;
-        choices.set(choiceKey(variant, format), { quality: found.quality, score: rounded(predicted), scoreSource: 'predicted' });
+    const search = (index: number, range: QualityBounds, start: number, probes: number) =>
+      searchQuality(scorer(sizes[index].variants[0], format), aim(index), range, start, SLOPE[format], probes, STEP[format]);
+
+    const found = await search(probe, bounds, preset.encoders[format].quality, MAX_PROBES);
+    measuredChoices(format, sizes[probe], found);
+    // Smaller sizes start from the probe's quality and only go up: they are verified, not searched afresh.
+    for (let index = 0; index < probe; index++) {
+      measuredChoices(format, sizes[index], await search(index, { min: found.quality, max: bounds.max }, found.quality, MAX_VERIFY_PROBES));
+    }
+    // Larger sizes are measured smallest first, each starting from the quality of the size below it.
+    let previous = found;
+    for (let index = probe + 1; index <= lastMeasured; index++) {
+      previous = await search(index, { min: previous.quality, max: bounds.max }, previous.quality, MAX_VERIFY_PROBES);
+      measuredChoices(format, sizes[index], previous);
+    }
+    const predicted = rounded(format === 'webp' ? previous.score - WEBP_LARGER_MARGIN : previous.score);
+    for (let index = lastMeasured + 1; index < sizes.length; index++) {
+      for (const variant of sizes[index].variants) {
+        choices.set(choiceKey(variant, format), { quality: previous.quality, score: predicted, scoreSource: 'predicted' });
       }
     }
   };
