@@ -15,6 +15,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { FAILURES_ONLY_FILTER_POLICY } from '../lib/outcomes';
+import { denyInsecureTransport } from './policy-statements';
 
 /** The AWS managed key for SNS. */
 export const SNS_MANAGED_KEY = 'alias/aws/sns';
@@ -70,14 +71,7 @@ export class OutcomeTopic extends Construct {
           ],
           resources: [this.topic.arn],
         },
-        {
-          sid: 'DenyInsecureTransport',
-          effect: 'Deny',
-          principals: [{ type: '*', identifiers: ['*'] }],
-          actions: ['sns:*'],
-          resources: [this.topic.arn],
-          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-        },
+        denyInsecureTransport('sns', [this.topic.arn]),
       ],
     });
     new SnsTopicPolicy(this, 'policy', { arn: this.topic.arn, policy: document.json });

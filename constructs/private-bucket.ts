@@ -10,6 +10,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { denyInsecureTransport } from './policy-statements';
 
 export interface PrivateBucketProps {
   readonly bucketName: string;
@@ -113,14 +114,7 @@ export class PrivateBucket extends Construct {
       dependsOn: this.versioning ? [this.versioning] : undefined,
     });
 
-    this.statements.push({
-      sid: 'DenyInsecureTransport',
-      effect: 'Deny',
-      principals: [{ type: '*', identifiers: ['*'] }],
-      actions: ['s3:*'],
-      resources: [this.bucket.arn, `${this.bucket.arn}/*`],
-      condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-    });
+    this.statements.push(denyInsecureTransport('s3', [this.bucket.arn, `${this.bucket.arn}/*`]));
 
     // Every grant after construction puts the whole list again (`allowCloudFrontRead`), so readers granted later
     // land in the same policy. A typed list, not a Lazy of JSON-shaped statements: `cdktf synth --hcl` renders

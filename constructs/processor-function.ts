@@ -16,6 +16,7 @@ import { FunctionConfig, functionEnvironment } from '../lib/function-environment
 import { ApplicationLogLevel, LAMBDA_RUNTIME } from '../lib/lambda-runtime';
 import { STUCK_SWEEP_MINUTES } from '../lib/lease';
 import { STATUS_INDEX } from '../lib/metadata';
+import { denyInsecureTransport } from './policy-statements';
 
 export interface ProcessorFunctionProps {
   readonly functionName: string;
@@ -77,14 +78,7 @@ export class ProcessorFunction extends Construct {
     });
     const queuePolicy = new DataAwsIamPolicyDocument(this, 'failure-queue-policy-document', {
       statement: [
-        {
-          sid: 'DenyInsecureTransport',
-          effect: 'Deny',
-          principals: [{ type: '*', identifiers: ['*'] }],
-          actions: ['sqs:*'],
-          resources: [this.failureQueue.arn],
-          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-        },
+        denyInsecureTransport('sqs', [this.failureQueue.arn]),
       ],
     });
     new SqsQueuePolicy(this, 'failure-queue-policy', { queueUrl: this.failureQueue.url, policy: queuePolicy.json });
