@@ -38,15 +38,16 @@ export const DEFAULT_RETRY_DELAY_MS = 60_000;
 
 /** The event EventBridge's schedule sends (the function tells it apart from an S3 event by its detail-type). */
 function scheduledEvent(region: string, functionArn: string) {
+  const account = functionArn.split(':')[4];
   return {
     version: '0',
     id: randomUUID(),
     'detail-type': 'Scheduled Event',
     source: 'aws.events',
-    account: functionArn.split(':')[4],
+    account,
     time: new Date().toISOString(),
     region,
-    resources: [`arn:aws:events:${region}:${functionArn.split(':')[4]}:rule/stuck-sweep`],
+    resources: [`arn:aws:events:${region}:${account}:rule/stuck-sweep`],
     detail: {},
   };
 }

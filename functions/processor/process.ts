@@ -137,6 +137,7 @@ export async function processUpload(upload: Upload, deps: ProcessorDeps): Promis
     result = { ...base, outcome: 'COMPLETED' };
   } catch (error) {
     if (!(error instanceof PermanentFailure)) {
+      // Before the release: a renewal after it would make the released claim live again and hold off the retry.
       stopRenewing();
       const name = (error as Error).name ?? 'Error';
       await store.release(upload.imageId, attemptId, { code: name, message: (error as Error).message ?? String(error) }).catch((releaseError) => {

@@ -87,9 +87,8 @@ export class MetadataStore {
    */
   keepClaimed(imageId: string, attemptId: string, leaseMs: number, everyMs: number, onProblem: (problem: string) => void): () => void {
     let stopped = false;
-    let renewing: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
-      renewing = this.renew(imageId, attemptId, leaseMs).then((held) => {
+      this.renew(imageId, attemptId, leaseMs).then((held) => {
         if (!held && !stopped) onProblem('the claim was taken over by another attempt: this attempt\'s result will not be recorded');
       }, (error: Error) => onProblem(`the claim could not be renewed (${error.name}: ${error.message}); it is tried again in ${everyMs} ms`));
     }, everyMs);
@@ -98,7 +97,6 @@ export class MetadataStore {
     return () => {
       stopped = true;
       clearInterval(timer);
-      void renewing;
     };
   }
 
