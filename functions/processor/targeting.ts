@@ -12,9 +12,9 @@
  *   is the real score of the bytes served). Predicting the larger sizes from the probe held on real photos and failed
  *   on a noisy image (AVIF 1280 predicted 76.1, scored 67.2; JPEG 76.0 / 63.8) and a flat illustration (AVIF 77.4 /
  *   71.4), and scoring a few tiles of a large rendition overestimated its score by 2-10 points (docs/benchmarks.md);
- * - sizes beyond that budget take the quality of the largest measured size (`predicted`): on photos AVIF and JPEG
- *   score higher at larger sizes at one setting, WebP ~1.5 lower (../shared/TOOLCHAIN.md), so the largest measured
- *   WebP aims `WEBP_LARGER_MARGIN` above the target and the prediction is its score minus that margin.
+ * - sizes beyond that budget take the quality of the largest measured size raised by `predictedQuality` (`predicted`):
+ *   at one setting WebP scores lower the larger the rendition (a 12 MP photo's 2560 px WebP up to 5.3 points under
+ *   its 640 px), JPEG on some photos too, AVIF not (measure/size-trend.ts, docs/benchmarks.md).
  * JPEG is searched first: AVIF and WebP aim at least at JPEG's score minus `FALLBACK_GAP`, so the first choice of the
  * negotiated URL is never more than 3 points below the JPEG fallback where both are measured.
  * AVIF probes and renditions use the policy's effort (1: at equal score 6-9% more bytes than effort 3 in a third of
@@ -39,8 +39,34 @@ const MAX_VERIFY_PROBES = 4;
 export const FALLBACK_GAP = 3;
 /** Aimed above the floor JPEG sets, so the measured first choice is clear of it. */
 const FALLBACK_SLACK = 0.5;
-/** WebP scores ~1.5 points lower at 1280 px than at 256-640 px at one setting (TOOLCHAIN.md "Perceptual quality"). */
-export const WEBP_LARGER_MARGIN = 1.5;
+/**
+ * The quality of a size too large to measure, from the largest measured size (`quality` at `measuredWidth`) and the
+ * probe (`probeQuality` at `probeWidth`), raised per doubling of width (k) above the measured size:
+ * - by the trend t, the quality steps per doubling the target took from the probe to the measured size, when it rose
+ *   (JPEG and WebP: a photo whose needed quality rose from 320 to 640 px keeps rising, L1's JPEG q62, q65, then
+ *   q68, q70 and q73 at 1280, 1920 and 2560 px);
+ * - for WebP also by 5 k (85 - quality) / 20: the lower the WebP quality that suffices at 640 px, the more it loses
+ *   at larger sizes (L1: q64 at 640 px scores 69.7 at 2560 px; M3: q81 loses 1.7).
+ * AVIF is not raised: at one quality its 1280 px scored at most 0.4 under its 640 px on the 7 photos.
+ * Fitted on the 7 photos of ../shared/images, every 1280-2560 px rendition interpolated from a grid of encodes
+ * (measure/size-trend.ts), so that the lowest scores 74.5 (the check allows a predicted size 1 under the target);
+ * checked on the screenshots and the transparent image, which the fit did not see (lowest 74.7). Numbers in
+ * docs/benchmarks.md ("Predicted sizes").
+ */
+export function predictedQuality(
+  format: TargetedFormat,
+  measured: { quality: number; width: number },
+  probe: { quality: number; width: number },
+  width: number,
+  max: number,
+): number {
+  const doublings = Math.log2(width / measured.width);
+  if (format === 'avif' || !(doublings > 0)) return measured.quality;
+  const span = Math.log2(measured.width / probe.width);
+  const trend = span > 0 ? Math.max(0, (measured.quality - probe.quality) / span) : 0;
+  const webp = format === 'webp' ? (5 * Math.max(0, 85 - measured.quality)) / 20 : 0;
+  return Math.min(max, measured.quality + Math.ceil((trend + webp) * doublings - 1e-9));
+}
 /** Score points per quality step near the target (1280 px, 7 photos: AVIF q50->60 +7.3, WebP q80->88 +6.8, JPEG q75->82 +3.5). */
 export const SLOPE: Readonly<Record<TargetedFormat, number>> = { avif: 0.73, webp: 0.85, jpeg: 0.5 };
 /**
@@ -217,14 +243,11 @@ export async function chooseQualities(
     const probe = fitting.length > 0 ? sizes.indexOf(fitting[fitting.length - 1]) : 0;
     const measured = measuredSizes(sizes, probe, policy.measurePixels);
     const lastMeasured = measured.lastIndexOf(true);
-    const predicts = lastMeasured < sizes.length - 1;
     const bounds = policy.bounds[format];
-    // The score a size of this format must reach: the target, and no more than FALLBACK_GAP under JPEG's. The
-    // largest measured WebP aims WEBP_LARGER_MARGIN higher when larger sizes take its quality unmeasured.
+    // The score a size of this format must reach: the target, and no more than FALLBACK_GAP under JPEG's.
     const aim = (index: number) => {
-      const extra = format === 'webp' && predicts && index === lastMeasured ? WEBP_LARGER_MARGIN : 0;
       const jpegScores = format === 'jpeg' ? [] : sizes[index].variants.map((variant) => choices.get(choiceKey(variant, 'jpeg'))?.score ?? -Infinity);
-      return Math.max(policy.target + extra, ...jpegScores.map((score) => score - FALLBACK_GAP + FALLBACK_SLACK));
+      return Math.max(policy.target, ...jpegScores.map((score) => score - FALLBACK_GAP + FALLBACK_SLACK));
     };
     const search = (index: number, range: QualityBounds, start: number, probes: number) =>
       searchQuality(scorer(sizes[index].variants[0], format), aim(index), range, start, SLOPE[format], probes, STEP[format]);
@@ -241,10 +264,13 @@ export async function chooseQualities(
       previous = await search(index, { min: previous.quality, max: bounds.max }, previous.quality, MAX_VERIFY_PROBES);
       measuredChoices(format, sizes[index], previous);
     }
-    const predicted = rounded(format === 'webp' ? previous.score - WEBP_LARGER_MARGIN : previous.score);
+    // A predicted size records the score of the measured size its quality is raised from.
+    const predicted = rounded(previous.score);
     for (let index = lastMeasured + 1; index < sizes.length; index++) {
+      const quality = predictedQuality(format, { quality: previous.quality, width: sizes[lastMeasured].width },
+        { quality: found.quality, width: sizes[probe].width }, sizes[index].width, bounds.max);
       for (const variant of sizes[index].variants) {
-        choices.set(choiceKey(variant, format), { quality: previous.quality, score: predicted, scoreSource: 'predicted' });
+        choices.set(choiceKey(variant, format), { quality, score: predicted, scoreSource: 'predicted' });
       }
     }
   };

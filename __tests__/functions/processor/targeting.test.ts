@@ -8,7 +8,7 @@
 import sharp from 'sharp';
 import { inspect } from '../../../functions/processor/inspect';
 import { limitsForMemory } from '../../../functions/processor/limits';
-import { searchQuality, measuredSizes, FALLBACK_GAP } from '../../../functions/processor/targeting';
+import { FALLBACK_GAP, measuredSizes, predictedQuality, searchQuality } from '../../../functions/processor/targeting';
 import { Raw, RenderedVariant, decode, render, resized } from '../../../functions/processor/transform';
 import { ssimulacra2 } from '../../../lib/ssimulacra2';
 import { DEFAULT_PRESET, VariantPreset, overridePreset } from '../../../lib/variants';
@@ -99,17 +99,40 @@ test('the search never leaves its bounds: an unreachable target takes the maximu
   }
 }, 60_000);
 
-test('sizes beyond the measuring budget take the quality of the largest measured size and are recorded as predicted', async () => {
+test('sizes beyond the measuring budget take the corrected quality of the largest measured size and are recorded as predicted', async () => {
   const preset = overridePreset(DEFAULT_PRESET, { quality: { mode: 'target', measurePixels: 0 } });
   const { rendition, raw } = await rendered(await photoJpeg(900, 600), preset);
-  for (const format of ['avif', 'webp', 'jpeg']) {
+  for (const format of ['avif', 'webp', 'jpeg'] as const) {
     const of = (name: string) => rendition.variants.find((v) => v.name === name && v.format === format)!;
     expect([of('thumb').scoreSource, of('320').scoreSource, of('640').scoreSource]).toEqual(['measured', 'measured', 'predicted']);
-    expect(of('640').quality).toBe(of('320').quality);
+    // The probe (320) is the largest measured size: no trend, so only WebP is raised.
+    const probe = { quality: of('320').quality!, width: of('320').width };
+    expect(of('640').quality).toBe(predictedQuality(format, probe, probe, of('640').width, preset.quality.bounds[format].max));
+    if (format === 'webp') expect(of('640').quality).toBeGreaterThan(of('320').quality!);
+    else expect(of('640').quality).toBe(of('320').quality);
+    expect(of('640').score).toBe(of('320').score);
     // The recorded score of a measured rendition is its real score.
     expect(await rescore(raw, of('320'), preset)).toBeCloseTo(of('320').score!, 1);
   }
 }, 60_000);
+
+test('a predicted size is raised by the trend from the probe and, for WebP, more the lower its quality; AVIF is not', () => {
+  const at640 = (quality: number) => ({ quality, width: 640 });
+  const at320 = (quality: number) => ({ quality, width: 320 });
+  // L1's JPEG needed q62 at 320 px and q65 at 640 px (and q68, q70, q73 at 1280, 1920, 2560 px).
+  expect(predictedQuality('jpeg', at640(65), at320(62), 1280, 95)).toBe(68);
+  expect(predictedQuality('jpeg', at640(65), at320(62), 2560, 95)).toBe(71);
+  // A falling trend does not lower the quality.
+  expect(predictedQuality('jpeg', at640(71), at320(71), 2560, 95)).toBe(71);
+  // WebP: trend 5, plus 5 (85 - 64) / 20 = 5.25 per doubling.
+  expect(predictedQuality('webp', at640(64), at320(59), 1280, 95)).toBe(75);
+  expect(predictedQuality('webp', at640(64), at320(59), 2560, 95)).toBe(85);
+  expect(predictedQuality('webp', at640(90), at320(90), 2560, 95)).toBe(90);
+  expect(predictedQuality('webp', at640(80), at320(80), 2560, 82)).toBe(82);
+  expect(predictedQuality('avif', at640(50), at320(40), 1280, 90)).toBe(50);
+  // Not larger than the measured size: its quality.
+  expect(predictedQuality('webp', at640(64), at320(59), 640, 95)).toBe(64);
+});
 
 test('the measuring budget covers the sizes above the probe smallest first, while their pixels fit', () => {
   const sizes = [{ pixels: 60 }, { pixels: 70 }, { pixels: 300 }, { pixels: 500 }, { pixels: 1200 }];
