@@ -45,13 +45,14 @@ const FALLBACK_SLACK = 0.5;
  * - by the trend t, the quality steps per doubling the target took from the probe to the measured size, when it rose
  *   (JPEG and WebP: a photo whose needed quality rose from 320 to 640 px keeps rising, L1's JPEG q62, q65, then
  *   q68, q70 and q73 at 1280, 1920 and 2560 px);
- * - for WebP also by 5 k (85 - quality) / 20: the lower the WebP quality that suffices at 640 px, the more it loses
+ * - for WebP also by 8 (85 - quality) / 20: the lower the WebP quality that suffices at 640 px, the more it loses
  *   at larger sizes (L1: q64 at 640 px scores 69.7 at 2560 px; M3: q81 loses 1.7).
  * AVIF is not raised: at one quality its 1280 px scored at most 0.4 under its 640 px on the 7 photos.
- * Fitted on the 7 photos of ../shared/images, every 1280-2560 px rendition interpolated from a grid of encodes
- * (measure/size-trend.ts), so that the lowest scores 74.5 (the check allows a predicted size 1 under the target);
- * checked on the screenshots and the transparent image, which the fit did not see (lowest 74.7). Numbers in
- * docs/benchmarks.md ("Predicted sizes").
+ * The form was chosen on the 7 photos of ../shared/images, every 1280-2560 px rendition interpolated from a grid of
+ * encodes (measure/size-trend.ts), where a WebP coefficient of 5 sufficed; in the processor (whose 640 px search
+ * starts from the probe's quality and only rises, so the trend it sees is smaller) 5 left the worst photo's 2560 px
+ * WebP at 72.6, 8 at 76.1, and the lowest predicted rendition of the 7 photos at 74.85 (`npm run bench -- --only
+ * quality`). Numbers in docs/benchmarks.md ("Predicted sizes").
  */
 export function predictedQuality(
   format: TargetedFormat,
@@ -64,7 +65,7 @@ export function predictedQuality(
   if (format === 'avif' || !(doublings > 0)) return measured.quality;
   const span = Math.log2(measured.width / probe.width);
   const trend = span > 0 ? Math.max(0, (measured.quality - probe.quality) / span) : 0;
-  const webp = format === 'webp' ? (5 * Math.max(0, 85 - measured.quality)) / 20 : 0;
+  const webp = format === 'webp' ? (8 * Math.max(0, 85 - measured.quality)) / 20 : 0;
   return Math.min(max, measured.quality + Math.ceil((trend + webp) * doublings - 1e-9));
 }
 /** Score points per quality step near the target (1280 px, 7 photos: AVIF q50->60 +7.3, WebP q80->88 +6.8, JPEG q75->82 +3.5). */

@@ -124,9 +124,10 @@ test('a predicted size is raised by the trend from the probe and, for WebP, more
   expect(predictedQuality('jpeg', at640(65), at320(62), 2560, 95)).toBe(71);
   // A falling trend does not lower the quality.
   expect(predictedQuality('jpeg', at640(71), at320(71), 2560, 95)).toBe(71);
-  // WebP: trend 5, plus 5 (85 - 64) / 20 = 5.25 per doubling.
-  expect(predictedQuality('webp', at640(64), at320(59), 1280, 95)).toBe(75);
-  expect(predictedQuality('webp', at640(64), at320(59), 2560, 95)).toBe(85);
+  // WebP: trend 5, plus 8 (85 - 64) / 20 = 8.4 per doubling.
+  expect(predictedQuality('webp', at640(64), at320(59), 1280, 95)).toBe(78);
+  expect(predictedQuality('webp', at640(64), at320(59), 2560, 95)).toBe(91);
+  expect(predictedQuality('webp', at640(80), at320(80), 1280, 95)).toBe(82);
   expect(predictedQuality('webp', at640(90), at320(90), 2560, 95)).toBe(90);
   expect(predictedQuality('webp', at640(80), at320(80), 2560, 82)).toBe(82);
   expect(predictedQuality('avif', at640(50), at320(40), 1280, 90)).toBe(50);
