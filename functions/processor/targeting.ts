@@ -40,8 +40,8 @@ export const FALLBACK_GAP = 3;
 /** Aimed above the floor JPEG sets, so the measured first choice is clear of it. */
 const FALLBACK_SLACK = 0.5;
 /**
- * The quality of a size too large to measure, from the largest measured size (`quality` at `measuredWidth`) and the
- * probe (`probeQuality` at `probeWidth`), raised per doubling of width (k) above the measured size:
+ * The quality of a size `width` wide, too large to measure, from the largest measured size's and the probe's quality
+ * and width: the measured size's quality raised, per doubling of width above the measured size, and at most `max`:
  * - by the trend t, the quality steps per doubling the target took from the probe to the measured size, when it rose
  *   (JPEG and WebP: a photo whose needed quality rose from 320 to 640 px keeps rising, L1's JPEG q62, q65, then
  *   q68, q70 and q73 at 1280, 1920 and 2560 px);
