@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { inspect } from '../functions/processor/inspect';
 import { limitsForMemory } from '../functions/processor/limits';
+import { decoded, image8 } from '../functions/processor/targeting';
 import { decode, encodePixels, formatsFor, resized } from '../functions/processor/transform';
 import { ssimulacra2Reference } from '../lib/ssimulacra2';
 import { DEFAULT_PRESET, TARGETED_FORMATS, TargetedFormat, overridePreset } from '../lib/variants';
@@ -36,11 +37,10 @@ async function main(): Promise<void> {
     for (const variant of preset.variants.filter((v) => v.fit === 'inside')) {
       for (const format of formatsFor(variant, preset, inspection).filter((f): f is TargetedFormat => (TARGETED_FORMATS as readonly string[]).includes(f))) {
         const pixels = await resized(raw, variant, format, preset);
-        const score = ssimulacra2Reference({ data: pixels.data, width: pixels.width, height: pixels.height, channels: pixels.channels as 3 | 4 });
+        const score = ssimulacra2Reference(await image8(pixels));
         for (const quality of GRID[format]) {
           const data = await encodePixels(pixels, format, preset, quality);
-          const decoded = await sharp(data).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-          const value = score({ data: decoded.data, width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels as 3 | 4 });
+          const value = score(await decoded(data));
           fs.appendFileSync(out, `${JSON.stringify({ image, format, variant: variant.name, width: pixels.width, height: pixels.height, quality, bytes: data.length, score: Math.round(value * 100) / 100 })}\n`);
         }
         process.stderr.write(`${image} ${format} ${variant.name} done\n`);

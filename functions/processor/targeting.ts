@@ -143,7 +143,7 @@ export async function searchQuality(
 }
 
 /** 8-bit sRGB with 3 or 4 channels, as the metric takes it (grey sources are expanded). */
-async function image8(pixels: { data: Buffer; width: number; height: number; channels: number }): Promise<Image8> {
+export async function image8(pixels: { data: Buffer; width: number; height: number; channels: number }): Promise<Image8> {
   if (pixels.channels === 3 || pixels.channels === 4) {
     return { data: pixels.data, width: pixels.width, height: pixels.height, channels: pixels.channels };
   }
@@ -159,7 +159,8 @@ function rounded(score: number): number {
   return Math.round(score * 100) / 100;
 }
 
-async function decoded(data: Buffer): Promise<Image8> {
+/** An encoded rendition decoded to 8-bit sRGB, as the metric takes it. */
+export async function decoded(data: Buffer): Promise<Image8> {
   const { data: pixels, info } = await sharp(data).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   return image8({ data: pixels, width: info.width, height: info.height, channels: info.channels });
 }
