@@ -1,6 +1,6 @@
 /**
  * How a rendition's score changes with its size at one encoder quality: the data behind target mode's correction for
- * the sizes it does not measure (functions/processor/targeting.ts `LARGER_SIZE_STEPS`, docs/benchmarks.md).
+ * the sizes it does not measure (functions/processor/targeting.ts `predictedQuality`, docs/benchmarks.md).
  *
  * `node -r esbuild-register measure/size-trend.ts <out.jsonl> <image>...`: per image, lossy format and preset size
  * (320 px upward; the thumb is a crop), a grid of qualities is encoded with target mode's encoder settings and scored

@@ -8,8 +8,9 @@
  *   decoded and scored against the source resized to the same size (`ssimulacra2Reference` prepares that once);
  *   the next quality is interpolated from the scores seen;
  * - every smaller size, and the larger sizes while their pixels add up to at most `measurePixels`, is scored in full
- *   from the quality of the size searched before it, and raised where it falls short (`measured`: the score recorded
- *   is the real score of the bytes served). Predicting the larger sizes from the probe held on real photos and failed
+ *   from the quality of the size searched before it: a smaller size is raised where it falls short, a larger one is
+ *   also lowered where it passes by more than a step (`measured`: the score recorded is the real score of the bytes
+ *   served). Predicting the larger sizes from the probe held on real photos and failed
  *   on a noisy image (AVIF 1280 predicted 76.1, scored 67.2; JPEG 76.0 / 63.8) and a flat illustration (AVIF 77.4 /
  *   71.4), and scoring a few tiles of a large rendition overestimated its score by 2-10 points (docs/benchmarks.md);
  * - sizes beyond that budget take the quality of the largest measured size raised by `predictedQuality` (`predicted`):
@@ -108,6 +109,7 @@ export async function searchQuality(
   slope: number,
   probes: number,
   step = 1,
+  settle = false,
 ): Promise<Found> {
   const seen = new Map<number, { score: number; data: Buffer }>();
   let lo = bounds.min;
@@ -130,7 +132,12 @@ export async function searchQuality(
       const measured = Number.isFinite(lower) ? (below.score - seen.get(lower)!.score) / (lo - 1 - lower) : slope;
       next = lo - 1 + Math.max(step, Math.ceil((target - below.score) / (measured > 0 ? Math.min(slope, measured) : slope)));
     }
-    else next = hi - Math.floor((above!.score - target) / slope);
+    else {
+      next = hi - Math.floor((above!.score - target) / slope);
+      // Only passes seen, and the last within a step of the target: with `settle`, keep it rather than spend an encode
+      // on a quality the slope says fails.
+      if (settle && hi - next < step) break;
+    }
     // Never the passing end again, never outside the bracket.
     quality = Math.min(above ? hi - 1 : hi, Math.max(lo, next));
   }
@@ -251,8 +258,8 @@ export async function chooseQualities(
       const jpegScores = format === 'jpeg' ? [] : sizes[index].variants.map((variant) => choices.get(choiceKey(variant, 'jpeg'))?.score ?? -Infinity);
       return Math.max(policy.target, ...jpegScores.map((score) => score - FALLBACK_GAP + FALLBACK_SLACK));
     };
-    const search = (index: number, range: QualityBounds, start: number, probes: number) =>
-      searchQuality(scorer(sizes[index].variants[0], format), aim(index), range, start, SLOPE[format], probes, STEP[format]);
+    const search = (index: number, range: QualityBounds, start: number, probes: number, settle = false) =>
+      searchQuality(scorer(sizes[index].variants[0], format), aim(index), range, start, SLOPE[format], probes, STEP[format], settle);
 
     const found = await search(probe, bounds, preset.encoders[format].quality, MAX_PROBES);
     measuredChoices(format, sizes[probe], found);
@@ -260,10 +267,12 @@ export async function chooseQualities(
     for (let index = 0; index < probe; index++) {
       measuredChoices(format, sizes[index], await search(index, { min: found.quality, max: bounds.max }, found.quality, MAX_VERIFY_PROBES));
     }
-    // Larger sizes are measured smallest first, each starting from the quality of the size below it.
+    // Larger sizes are measured smallest first, each starting from the quality of the size below it and searched both
+    // ways: a photo's needed quality often falls with size (L4's JPEG q78 at 320 px, q71 at 640; AVIF of M3, G2, T1,
+    // L4 too), and every predicted size above inherits it.
     let previous = found;
     for (let index = probe + 1; index <= lastMeasured; index++) {
-      previous = await search(index, { min: previous.quality, max: bounds.max }, previous.quality, MAX_VERIFY_PROBES);
+      previous = await search(index, bounds, previous.quality, MAX_VERIFY_PROBES, true);
       measuredChoices(format, sizes[index], previous);
     }
     // A predicted size records the score of the measured size its quality is raised from.

@@ -162,6 +162,23 @@ test('the search finds the lowest passing quality of a monotone score in few pro
   expect(probed.length).toBeLessThanOrEqual(5);
 });
 
+test('with settle, a search from a passing start goes down when the margin allows and stops within a step of the target', async () => {
+  const score = (quality: number) => quality * 0.5 + 40.2; // q70 75.2 passes, q69 74.7 fails
+  const run = async (start: number, settle: boolean) => {
+    const probed: number[] = [];
+    const found = await searchQuality(async (quality) => {
+      probed.push(quality);
+      return { score: score(quality), data: Buffer.alloc(0) };
+    }, 75, { min: 30, max: 95 }, start, 0.5, 4, 1, settle);
+    return { quality: found.quality, probed };
+  };
+  // 10 points of margin at q90: it searches down to the lowest passing quality.
+  expect((await run(90, true)).quality).toBe(70);
+  // 0.2 points of margin at q70 (less than one step's 0.5): settled with one encode; without settle it tries q69.
+  expect(await run(70, true)).toEqual({ quality: 70, probed: [70] });
+  expect(await run(70, false)).toEqual({ quality: 70, probed: [70, 69] });
+});
+
 test('fixed mode encodes exactly the fixed encoder settings and records no score', async () => {
   const preset = overridePreset(DEFAULT_PRESET, { quality: { mode: 'fixed' } });
   const { rendition, raw } = await rendered(await photoJpeg(500, 400), preset);
