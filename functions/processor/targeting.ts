@@ -31,7 +31,8 @@ import { encodePixels, resized, variantSize } from './transform';
 
 /**
  * Most encodes of the probe per format. On the 12 MP photo 4 choose the same qualities as 5 and keep the whole preset
- * at 1.25x today's CPU instead of 1.37x (docs/benchmarks.md).
+ * at 1.25x today's CPU instead of 1.37x (measured before larger sizes were also searched down; now 1.11x,
+ * docs/benchmarks.md).
  */
 export const MAX_PROBES = 4;
 /** Most encodes of a size other than the probe, verified from the quality of the size searched before it. */
@@ -50,10 +51,11 @@ const FALLBACK_SLACK = 0.5;
  *   at larger sizes (L1: q64 at 640 px scores 69.7 at 2560 px; M3: q81 loses 1.7).
  * AVIF is not raised: at one quality its 1280 px scored at most 0.4 under its 640 px on the 7 photos.
  * The form was chosen on the 7 photos of ../shared/images, every 1280-2560 px rendition interpolated from a grid of
- * encodes (measure/size-trend.ts), where a WebP coefficient of 5 sufficed; in the processor (whose 640 px search
- * starts from the probe's quality and only rises, so the trend it sees is smaller) 5 left the worst photo's 2560 px
- * WebP at 72.6, 8 at 76.1, and the lowest predicted rendition of the 7 photos at 74.85 (`npm run bench -- --only
- * quality`). Numbers in docs/benchmarks.md ("Predicted sizes").
+ * encodes (measure/size-trend.ts), where a WebP coefficient of 5 sufficed; in the processor the trend it sees is
+ * smaller (its 640 px search settles within a step of the target), and 5 left the worst photo's full-size WebP at
+ * 72.6 with the first choice 6.4 under JPEG, 8 the lowest predicted rendition of the 7 photos at 74.85 and the gap at
+ * 2.98 (`npm run bench -- --only quality`, both with sizes searched down and up). Numbers in docs/benchmarks.md
+ * ("Predicted sizes").
  */
 export function predictedQuality(
   format: TargetedFormat,
