@@ -2,7 +2,8 @@
  * The animated pipeline: an animated GIF or WebP upload gets animated WebP renditions of the variants that animate
  * (lib/variants.ts `animates`: the `inside` width variants), with the upload's frame delays and loop count, alpha
  * kept and nothing upscaled; every other format of every variant, and the thumbnail, is a still of the first frame
- * (the poster), made exactly as transform.ts makes a still upload's renditions.
+ * (the poster), made exactly as transform.ts makes a still upload's renditions (in `target` mode at the qualities
+ * the search chooses for them; the animated WebPs at the preset's WebP quality).
  *
  * Each animated WebP is its own sharp pipeline from the upload's bytes (decode, per-frame resize, encode): libvips
  * streams it frame by frame, so memory grows with one frame and the encoder's state, not with the whole strip
@@ -18,7 +19,7 @@ import { OutputFormat } from '../../lib/formats';
 import { VariantPreset, VariantSpec, animates } from '../../lib/variants';
 import { Inspection, decodeFailure } from './inspect';
 import { AnimationBudget } from './limits';
-import { RenderOptions, RenderedVariant, Rendition, decode, encode, formatsFor, placeholderFor, variantSize } from './transform';
+import { RenderOptions, RenderedVariant, Rendition, decode, formatsFor, placeholderFor, stillChoices, stillRendition, variantSize } from './transform';
 
 /** What makes an upload an animation, as the renditions keep it. */
 export interface Animation {
@@ -123,9 +124,12 @@ export async function renderAnimated(
     return { kind: 'still', variant, format, cost: size.width * size.height * STILL_COST[format] };
   }));
 
+  // Posters are stills, so in target mode their qualities are chosen (and measured) as a still upload's are; the
+  // animated WebPs keep the preset's WebP quality: a score of one frame would not speak for the others.
+  const choices = await stillChoices(raw, preset, jobs.flatMap((job) => (job.kind === 'still' ? [job] : [])));
   const animatedBySize = new Map<string, ReturnType<typeof encodeAnimated>>();
   const run = async (job: Job): Promise<RenderedVariant> => {
-    if (job.kind === 'still') return encode(raw, job.variant, job.format, preset);
+    if (job.kind === 'still') return stillRendition(raw, job.variant, job.format, preset, choices);
     const key = `${job.size.width}x${job.size.height}`;
     let encoded = animatedBySize.get(key);
     if (!encoded) {
@@ -133,7 +137,7 @@ export async function renderAnimated(
       animatedBySize.set(key, encoded);
     }
     const { data, width, height, frames } = await encoded;
-    return { format: 'webp', name: job.variant.name, width, height, data, frames };
+    return { format: 'webp', name: job.variant.name, width, height, data, frames, quality: preset.encoders.webp.quality };
   };
 
   const order = jobs.map((job, index) => ({ index, cost: job.cost })).sort((a, b) => b.cost - a.cost);

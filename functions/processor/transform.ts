@@ -16,7 +16,7 @@ import { ScoreSource } from '../../lib/metadata';
 import { VariantPreset, VariantSpec } from '../../lib/variants';
 import { animationOf, renderAnimated } from './animation';
 import { Inspection, decodeFailure } from './inspect';
-import { chooseQualities, choiceKey } from './targeting';
+import { Choice, chooseQualities, choiceKey } from './targeting';
 
 export interface RenderedVariant {
   readonly format: OutputFormat;
@@ -173,6 +173,29 @@ export async function placeholderFor(raw: Raw): Promise<string> {
 /** Relative encode cost per pixel (TOOLCHAIN.md's measurements), to start the slowest encodes first. */
 const COST: Readonly<Record<OutputFormat, number>> = { avif: 25, png: 1.2, webp: 1, jpeg: 0.8 };
 
+/** In `target` mode the quality chosen for each still rendition of `raw` (targeting.ts); none in `fixed` mode. */
+export async function stillChoices(
+  raw: Raw,
+  preset: VariantPreset,
+  jobs: readonly { variant: VariantSpec; format: OutputFormat }[],
+): Promise<ReadonlyMap<string, Choice>> {
+  return preset.quality.mode === 'target' ? chooseQualities(raw, preset, jobs) : new Map();
+}
+
+/** A still rendition: the encode made while measuring, else one at the chosen quality (the preset's without a choice). */
+export async function stillRendition(
+  raw: Raw,
+  variant: VariantSpec,
+  format: OutputFormat,
+  preset: VariantPreset,
+  choices: ReadonlyMap<string, Choice>,
+): Promise<RenderedVariant> {
+  const choice = choices.get(choiceKey(variant, format));
+  if (choice?.rendered) return choice.rendered;
+  const rendered = await encode(raw, variant, format, preset, choice?.quality);
+  return choice ? { ...rendered, score: choice.score, scoreSource: choice.scoreSource } : rendered;
+}
+
 /** Every variant of the preset, in the preset's order, from one decode of `input`. */
 export async function render(
   input: Uint8Array,
@@ -192,16 +215,13 @@ export async function render(
   const order = jobs.map((job, index) => ({ index, cost: costOf(job) })).sort((a, b) => b.cost - a.cost);
 
   const placeholder = placeholderFor(raw);
-  const choices = preset.quality.mode === 'target' ? await chooseQualities(raw, preset, jobs) : new Map();
+  const choices = await stillChoices(raw, preset, jobs);
   const results: RenderedVariant[] = new Array(jobs.length);
   let next = 0;
   const worker = async () => {
     while (next < order.length) {
       const { index } = order[next++];
-      const { variant, format } = jobs[index];
-      const choice = choices.get(choiceKey(variant, format));
-      results[index] = choice?.rendered
-        ?? { ...(await encode(raw, variant, format, preset, choice?.quality)), ...(choice?.score !== undefined ? { score: choice.score, scoreSource: choice.scoreSource } : {}) };
+      results[index] = await stillRendition(raw, jobs[index].variant, jobs[index].format, preset, choices);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));

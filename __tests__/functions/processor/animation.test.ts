@@ -43,9 +43,16 @@ async function expectAnimationKept(input: Buffer) {
       expect({ name: variant.name, pages: output.pages, pageHeight: output.pageHeight, delay: output.delay, loop: output.loop ?? 0 })
         .toEqual({ name: variant.name, pages: source.pages, pageHeight: variant.height, delay: source.delay, loop: source.loop ?? 0 });
       expect(variant.frames).toBe(source.pages);
+      // An animated WebP keeps the preset's WebP quality: no score speaks for all its frames.
+      expect({ quality: variant.quality, score: variant.score }).toEqual({ quality: DEFAULT_PRESET.encoders.webp.quality, score: undefined });
     } else {
       expect({ name: variant.name, format: variant.format, pages: output.pages ?? 1 }).toEqual({ name: variant.name, format: variant.format, pages: 1 });
       expect(variant.frames).toBeUndefined();
+      // A lossy poster is a still in target mode (the default): its quality chosen and its score at the target.
+      if (variant.format !== 'png') {
+        expect(variant.scoreSource).toMatch(/^(measured|predicted)$/);
+        expect(variant.score!).toBeGreaterThanOrEqual(DEFAULT_PRESET.quality.target - (variant.scoreSource === 'predicted' ? 1 : 0));
+      }
     }
   }
   return { inspection, rendition };
