@@ -22,7 +22,7 @@ import { buildSync } from 'esbuild';
 import sharp from 'sharp';
 import { ENVIRONMENTS } from '../main';
 import { buildSettings, deploymentFromEnv } from '../stacks/settings';
-import { DEFAULT_PRESET, VariantPreset, VariantSpec } from '../lib/variants';
+import { DEFAULT_PRESET, VariantPreset, VariantSpec, overridePreset } from '../lib/variants';
 import { Raw, decode, variantSize } from '../functions/processor/transform';
 import { inspect } from '../functions/processor/inspect';
 import { limitsForMemory } from '../functions/processor/limits';
@@ -210,7 +210,7 @@ function header(images: BenchImage[], source: string, memoryMb: number, meter: Q
     `Images: ${images.length} from ${source}`,
     `Machine: ${os.cpus().length} cores (availableParallelism ${os.availableParallelism()}), Node ${process.version}, sharp ${sharp.versions.sharp}, ` +
       `libvips ${sharp.versions.vips}, sharp's default threads ${sharp.concurrency()}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'default (4)'}`,
-    `Preset: DEFAULT_PRESET, ${preset.variants.map((v) => `${v.name} (${v.formats.join('+')})`).join(', ')}; ` +
+    `Preset: DEFAULT_PRESET in fixed quality mode (target mode: --only quality), ${preset.variants.map((v) => `${v.name} (${v.formats.join('+')})`).join(', ')}; ` +
       `avif q${avif.quality} effort ${avif.effort}, webp q${webp.quality} effort ${webp.effort}, jpeg q${jpeg.quality}${jpeg.mozjpeg ? ' mozjpeg' : ''}, ` +
       `png level ${png.compressionLevel}, PNG ${preset.png}`,
     `Peak memory against: the ${MEMORY_ENVIRONMENT} function's configured ${memoryMb} MB (main.ts ENVIRONMENTS)`,
@@ -252,7 +252,10 @@ export async function benchImages(options: ImageBenchOptions): Promise<TargetRes
 async function run(options: ImageBenchOptions, work: string): Promise<TargetResult[]> {
   const { images, source } = await resolveImages(options.images);
   const memoryMb = buildSettings(MEMORY_ENVIRONMENT, ENVIRONMENTS[MEMORY_ENVIRONMENT], deploymentFromEnv({})).processor.memoryMb;
-  const preset = DEFAULT_PRESET;
+  // Fixed mode: these targets weigh the pipeline against baselines that encode at the preset's fixed settings. Target
+  // mode (the default) next to fixed mode, with its measured qualities and CPU, is `--only quality` and
+  // measure/preset-cost.ts (docs/benchmarks.md, "Quality target mode").
+  const preset = overridePreset(DEFAULT_PRESET, { quality: { mode: 'fixed' } });
   const meter = qualityMeter(work);
   const pillow = findPillow();
   const { twelve, largest } = targetPhotos(images);
