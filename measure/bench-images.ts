@@ -320,7 +320,7 @@ async function scoreOutputs(image: BenchImage, preset: VariantPreset, memoryMb: 
 }
 
 function timeTargets(twelve: BenchImage | undefined, result: ChildResult | undefined): TargetResult[] {
-  const one = `1. default preset, ${twelve?.label ?? 'a ~12 MP photo'}, one thread: whole render within ${TARGETS.oneThreadOverSteps}x of its steps timed alone`;
+  const one = `1. default preset (fixed mode), ${twelve?.label ?? 'a ~12 MP photo'}, one thread: whole render within ${TARGETS.oneThreadOverSteps}x of its steps timed alone`;
   const two = `2. same photo, machine's threads: whole preset at most ${TARGETS.threadsOverNaive}x the naive baseline`;
   if (!twelve || !result?.renderOneThread) return [{ name: one, verdict: 'SKIP', detail: 'no JPEG photo' }, { name: two, verdict: 'SKIP', detail: 'no JPEG photo' }];
   const steps = sumOfSteps(result);
