@@ -129,7 +129,6 @@ function downsample(input: Plane3): Plane3 {
   return { width: outWidth, height: outHeight, planes };
 }
 
-/** XYB, rescaled as the metric does: X * 14 + 0.42, Y + 0.01, (B - Y) + 0.55, so every channel sits in about 0..1. */
 /**
  * Cube roots of the opsin mixtures (BIAS to ~1 + BIAS): a table of 4096 steps, linear interpolation, one Newton step.
  * Within 1.4e-8 relative of Math.cbrt (below single precision's 6e-8), and about 3x faster (the 3 cube roots per pixel
@@ -152,6 +151,7 @@ function cbrt(x: number): number {
   return y - (y * y * y - x) / (3 * y * y);
 }
 
+/** XYB, rescaled as the metric does: X * 14 + 0.42, Y + 0.01, (B - Y) + 0.55, so every channel sits in about 0..1. */
 function positiveXyb(linear: Plane3): Plane3 {
   const size = linear.width * linear.height;
   const planes = newPlanes(size);
