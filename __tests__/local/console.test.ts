@@ -204,6 +204,12 @@ describeInChromium('the local console in Chromium', () => {
       const card = page.locator(`figure.rendition[data-variant="${rendition.name}"][data-format="${rendition.format}"]`);
       expect(await card.textContent()).toContain(`${rendition.width}×${rendition.height}`);
       expect(await card.locator('.bytes').textContent()).toMatch(/\d+(\.\d)? (B|kB|MB)/);
+      // Target mode (the default): every lossy card shows the quality chosen and its score, as the item records them.
+      if (rendition.format !== 'png') {
+        expect(rendition.score).toBeDefined();
+        expect(await card.locator('.sub').textContent())
+          .toBe(`quality ${rendition.quality} · SSIMULACRA 2 ${rendition.score!.toFixed(1)} (${rendition.score_source})`);
+      }
     }
     const original = page.locator('img[alt="the original upload"]');
     expect(await until(() => original.evaluate((img: Img) => img.complete && img.naturalWidth))).toBe(record.original?.width);
