@@ -61,10 +61,16 @@ export async function imagesWithStatus(target: Target, status: ImageStatus, limi
 
 /**
  * A rendition's encoder quality and SSIMULACRA 2 score, as one column: `q60 ss2 75.5` measured, `q60 ss2 ~75.2`
- * predicted (chosen on another size), `q82` in fixed mode, blank for lossless PNG.
+ * predicted (chosen on another size), `q82` in fixed mode, blank for lossless PNG; `q80+c` where full chroma was used
+ * (JPEG 4:4:4, WebP sharp YUV).
  */
-export function qualityText(format: { readonly quality?: number; readonly score?: number; readonly score_source?: ScoreSource }): string {
-  const quality = format.quality !== undefined ? `q${format.quality}` : '';
+export function qualityText(format: {
+  readonly quality?: number;
+  readonly score?: number;
+  readonly score_source?: ScoreSource;
+  readonly full_chroma?: boolean;
+}): string {
+  const quality = format.quality !== undefined ? `q${format.quality}${format.full_chroma ? '+c' : ''}` : '';
   if (format.score === undefined) return quality.padEnd(15);
   return `${quality} ss2 ${format.score_source === 'predicted' ? '~' : ''}${format.score.toFixed(1)}`.padEnd(15);
 }

@@ -67,6 +67,11 @@ export interface VariantRecord {
   readonly score?: number;
   /** `measured`: this rendition was scored; `predicted`: its quality was chosen on another size of the same format. */
   readonly score_source?: ScoreSource;
+  /**
+   * True where the 4:2:0 chroma of WebP and JPEG could not reach the target (coloured text, screenshots): JPEG was
+   * encoded 4:4:4 and WebP with sharp YUV conversion (`smartSubsample`), in quality `target` mode.
+   */
+  readonly full_chroma?: boolean;
 }
 
 export type ScoreSource = 'measured' | 'predicted';

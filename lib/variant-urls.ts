@@ -26,6 +26,7 @@ export interface VariantUrls {
     readonly quality?: number;
     readonly score?: number;
     readonly score_source?: ScoreSource;
+    readonly full_chroma?: boolean;
   }>;
 }
 
@@ -51,6 +52,7 @@ export function variantUrls(cdnUrl: string, record: ImageRecord): VariantUrls[] 
           animated: variant.animated === true,
           ...(variant.quality !== undefined ? { quality: variant.quality } : {}),
           ...(variant.score !== undefined ? { score: variant.score, score_source: variant.score_source } : {}),
+          ...(variant.full_chroma ? { full_chroma: true } : {}),
         })),
     };
   });

@@ -102,6 +102,7 @@ export async function writeVariants(
       ...(variant.frames ? { animated: true, frames: variant.frames } : {}),
       ...(variant.quality !== undefined ? { quality: variant.quality } : {}),
       ...(variant.score !== undefined ? { score: variant.score, score_source: variant.scoreSource } : {}),
+      ...(variant.fullChroma ? { full_chroma: true } : {}),
     };
   }));
 }

@@ -16,6 +16,8 @@
  * - sizes beyond that budget take the quality of the largest measured size raised by `predictedQuality` (`predicted`):
  *   at one setting WebP scores lower the larger the rendition (a 12 MP photo's 2560 px WebP up to 5.3 points under
  *   its 640 px), JPEG on some photos too, AVIF not (measure/size-trend.ts, docs/benchmarks.md).
+ * Where 4:2:0 chroma cannot reach the target at the probe even at the highest quality (coloured text, screenshots),
+ * JPEG and WebP are searched again with full chroma (`FULL_CHROMA_FORMATS`), kept for every size of that format.
  * JPEG is searched first: AVIF and WebP aim at least at JPEG's score minus `FALLBACK_GAP`, so the first choice of the
  * negotiated URL is never more than 3 points below the JPEG fallback where both are measured.
  * AVIF probes and renditions use the policy's effort (1: at equal score 6-9% more bytes than effort 3 in a third of
@@ -37,6 +39,14 @@ import { encodePixels, resized, variantSize } from './transform';
 export const MAX_PROBES = 4;
 /** Most encodes of a size other than the probe, verified from the quality of the size searched before it. */
 const MAX_VERIFY_PROBES = 4;
+/**
+ * Formats searched again with full chroma (JPEG 4:4:4, WebP sharp YUV) when 4:2:0 cannot reach the target at the
+ * probe. On photos it is near neutral (WebP at 640 px, 4 photos: 2-10% more bytes for 0.3-1.9 more points, about
+ * equal bytes at equal score, twice the encode time), so it is not the default; on coloured text it is the difference
+ * (a 640x400 terminal screenshot: WebP q95 42.3 -> 79.3, JPEG q95 43.3 -> 86.8; the 640 px of G1: WebP q80 79.7
+ * against 64.0 at q95, JPEG q80 73.5 against 66.3 at q95). AVIF is already 4:4:4.
+ */
+export const FULL_CHROMA_FORMATS: readonly TargetedFormat[] = ['jpeg', 'webp'];
 /** How far below the JPEG fallback the first choice may score. */
 export const FALLBACK_GAP = 3;
 /** Aimed above the floor JPEG sets, so the measured first choice is clear of it. */
@@ -85,6 +95,8 @@ export interface Choice {
   readonly scoreSource: ScoreSource;
   /** The final rendition when it was made while measuring (probe and smaller variants). */
   readonly rendered?: RenderedVariant;
+  /** JPEG 4:4:4 or WebP sharp YUV, where 4:2:0 could not reach the target at the probe (`FULL_CHROMA_FORMATS`). */
+  readonly fullChroma?: boolean;
 }
 
 export function choiceKey(variant: VariantSpec, format: OutputFormat): string {
@@ -220,20 +232,22 @@ export async function chooseQualities(
     }
     return prepared;
   };
-  const scorer = (variant: VariantSpec, format: TargetedFormat) => async (quality: number) => {
+  const scorer = (variant: VariantSpec, format: TargetedFormat, fullChroma: boolean) => async (quality: number) => {
     const { pixels, score } = await reference(variant, format);
-    const data = await encodePixels(pixels, format, preset, quality);
+    const data = await encodePixels(pixels, format, preset, quality, fullChroma);
     return { data, score: score(await decoded(data)) };
   };
   // Every variant of one size gets the same rendition: its pixels are the same, so its score is the one measured.
-  const measuredChoices = (format: TargetedFormat, size: Size, found: Found) => {
+  const measuredChoices = (format: TargetedFormat, size: Size, found: Found, fullChroma: boolean) => {
     const score = rounded(found.score);
+    const chroma = fullChroma ? { fullChroma } : {};
     for (const variant of size.variants) {
       choices.set(choiceKey(variant, format), {
         quality: found.quality,
         score,
         scoreSource: 'measured',
-        rendered: { format, name: variant.name, width: size.width, height: size.height, data: found.data, quality: found.quality, score, scoreSource: 'measured' },
+        ...chroma,
+        rendered: { format, name: variant.name, width: size.width, height: size.height, data: found.data, quality: found.quality, score, scoreSource: 'measured', ...chroma },
       });
     }
   };
@@ -260,14 +274,23 @@ export async function chooseQualities(
       const jpegScores = format === 'jpeg' ? [] : sizes[index].variants.map((variant) => choices.get(choiceKey(variant, 'jpeg'))?.score ?? -Infinity);
       return Math.max(policy.target, ...jpegScores.map((score) => score - FALLBACK_GAP + FALLBACK_SLACK));
     };
+    let fullChroma = false;
     const search = (index: number, range: QualityBounds, start: number, probes: number, settle = false) =>
-      searchQuality(scorer(sizes[index].variants[0], format), aim(index), range, start, SLOPE[format], probes, STEP[format], settle);
+      searchQuality(scorer(sizes[index].variants[0], format, fullChroma), aim(index), range, start, SLOPE[format], probes, STEP[format], settle);
 
-    const found = await search(probe, bounds, preset.encoders[format].quality, MAX_PROBES);
-    measuredChoices(format, sizes[probe], found);
+    let found = await search(probe, bounds, preset.encoders[format].quality, MAX_PROBES);
+    if (found.score < aim(probe) && FULL_CHROMA_FORMATS.includes(format)) {
+      // 4:2:0 cannot reach the target even at the highest quality (coloured text, screenshots): search again with
+      // full chroma, and keep it for every size of this format where it scores higher.
+      fullChroma = true;
+      const full = await search(probe, bounds, preset.encoders[format].quality, MAX_PROBES);
+      if (full.score > found.score) found = full;
+      else fullChroma = false;
+    }
+    measuredChoices(format, sizes[probe], found, fullChroma);
     // Smaller sizes start from the probe's quality and only go up: they are verified, not searched afresh.
     for (let index = 0; index < probe; index++) {
-      measuredChoices(format, sizes[index], await search(index, { min: found.quality, max: bounds.max }, found.quality, MAX_VERIFY_PROBES));
+      measuredChoices(format, sizes[index], await search(index, { min: found.quality, max: bounds.max }, found.quality, MAX_VERIFY_PROBES), fullChroma);
     }
     // Larger sizes are measured smallest first, each starting from the quality of the size below it and searched both
     // ways: a photo's needed quality often falls with size (L4's JPEG q78 at 320 px, q71 at 640; AVIF of M3, G2, T1,
@@ -275,7 +298,7 @@ export async function chooseQualities(
     let previous = found;
     for (let index = probe + 1; index <= lastMeasured; index++) {
       previous = await search(index, bounds, previous.quality, MAX_VERIFY_PROBES, true);
-      measuredChoices(format, sizes[index], previous);
+      measuredChoices(format, sizes[index], previous, fullChroma);
     }
     // A predicted size records the score of the measured size its quality is raised from.
     const predicted = rounded(previous.score);
@@ -283,7 +306,7 @@ export async function chooseQualities(
       const quality = predictedQuality(format, { quality: previous.quality, width: sizes[lastMeasured].width },
         { quality: found.quality, width: sizes[probe].width }, sizes[index].width, bounds.max);
       for (const variant of sizes[index].variants) {
-        choices.set(choiceKey(variant, format), { quality, score: predicted, scoreSource: 'predicted' });
+        choices.set(choiceKey(variant, format), { quality, score: predicted, scoreSource: 'predicted', ...(fullChroma ? { fullChroma } : {}) });
       }
     }
   };

@@ -31,6 +31,8 @@ export interface RenderedVariant {
   /** SSIMULACRA 2 score against the source resized to the same size (`target` mode). */
   readonly score?: number;
   readonly scoreSource?: ScoreSource;
+  /** JPEG 4:4:4, WebP sharp YUV: chosen by target mode where 4:2:0 cannot reach the target (`full_chroma`). */
+  readonly fullChroma?: boolean;
 }
 
 export interface Rendition {
@@ -131,7 +133,7 @@ export function fixedQuality(format: OutputFormat, preset: VariantPreset): numbe
  * Encodes pixels from `resized` as one format. `quality` replaces the preset's encoder quality (`target` mode, where
  * AVIF also takes the quality policy's effort).
  */
-export async function encodePixels(pixels: Raw, format: OutputFormat, preset: VariantPreset, quality?: number): Promise<Buffer> {
+export async function encodePixels(pixels: Raw, format: OutputFormat, preset: VariantPreset, quality?: number, fullChroma = false): Promise<Buffer> {
   let pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } });
   const { avif, webp, jpeg, png } = preset.encoders;
   const targeted = quality !== undefined;
@@ -140,10 +142,11 @@ export async function encodePixels(pixels: Raw, format: OutputFormat, preset: Va
       pipeline = pipeline.avif({ quality: quality ?? avif.quality, effort: targeted ? preset.quality.avifEffort : avif.effort });
       break;
     case 'webp':
-      pipeline = pipeline.webp({ quality: quality ?? webp.quality, effort: webp.effort });
+      pipeline = pipeline.webp({ quality: quality ?? webp.quality, effort: webp.effort, ...(fullChroma ? { smartSubsample: true } : {}) });
       break;
     case 'jpeg':
-      pipeline = pipeline.flatten({ background: preset.background }).jpeg({ quality: quality ?? jpeg.quality, mozjpeg: jpeg.mozjpeg });
+      pipeline = pipeline.flatten({ background: preset.background })
+        .jpeg({ quality: quality ?? jpeg.quality, mozjpeg: jpeg.mozjpeg, ...(fullChroma ? { chromaSubsampling: '4:4:4' } : {}) });
       break;
     case 'png':
       pipeline = pipeline.png({ compressionLevel: png.compressionLevel, adaptiveFiltering: true });
@@ -153,11 +156,22 @@ export async function encodePixels(pixels: Raw, format: OutputFormat, preset: Va
 }
 
 /** One format of one variant, resized and encoded from the decode (at `quality` when given, else the fixed settings). */
-export async function encode(raw: Raw, variant: VariantSpec, format: OutputFormat, preset: VariantPreset, quality?: number): Promise<RenderedVariant> {
+export async function encode(
+  raw: Raw,
+  variant: VariantSpec,
+  format: OutputFormat,
+  preset: VariantPreset,
+  quality?: number,
+  fullChroma = false,
+): Promise<RenderedVariant> {
   const pixels = await resized(raw, variant, format, preset);
-  const data = await encodePixels(pixels, format, preset, quality);
+  const data = await encodePixels(pixels, format, preset, quality, fullChroma);
   const used = quality ?? fixedQuality(format, preset);
-  return { format, name: variant.name, width: pixels.width, height: pixels.height, data, ...(used !== undefined ? { quality: used } : {}) };
+  return {
+    format, name: variant.name, width: pixels.width, height: pixels.height, data,
+    ...(used !== undefined ? { quality: used } : {}),
+    ...(fullChroma ? { fullChroma } : {}),
+  };
 }
 
 /** The ~16 px wide blurred WebP data URI, from the decode. */
@@ -192,7 +206,7 @@ export async function stillRendition(
 ): Promise<RenderedVariant> {
   const choice = choices.get(choiceKey(variant, format));
   if (choice?.rendered) return choice.rendered;
-  const rendered = await encode(raw, variant, format, preset, choice?.quality);
+  const rendered = await encode(raw, variant, format, preset, choice?.quality, choice?.fullChroma);
   return choice ? { ...rendered, score: choice.score, scoreSource: choice.scoreSource } : rendered;
 }
 

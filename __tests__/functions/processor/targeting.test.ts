@@ -12,10 +12,10 @@ import { FALLBACK_GAP, measuredSizes, predictedQuality, searchQuality } from '..
 import { Raw, RenderedVariant, decode, render, resized } from '../../../functions/processor/transform';
 import { ssimulacra2 } from '../../../lib/ssimulacra2';
 import { DEFAULT_PRESET, VariantPreset, overridePreset } from '../../../lib/variants';
-import { flatIllustrationPng, photoJpeg } from '../../../fixtures/images';
+import { colouredTextPng, flatIllustrationPng, photoJpeg } from '../../../fixtures/images';
 
 const limits = limitsForMemory(1536);
-/** The default preset in target mode (the default preset itself is in fixed mode: see lib/variants.ts). */
+/** The default preset in target mode (its own default too: spelled out so these tests hold if the default changes). */
 const TARGET = overridePreset(DEFAULT_PRESET, { quality: { mode: 'target' } });
 
 async function rendered(input: Buffer, preset: VariantPreset) {
@@ -55,6 +55,8 @@ describe.each([
       expect(variant.quality).toBeLessThanOrEqual(bounds.max);
       expect(variant.score).toBeGreaterThanOrEqual(TARGET.quality.target);
       expect(['measured', 'predicted']).toContain(variant.scoreSource);
+      // 4:2:0 reaches the target here: full chroma is only for what it cannot carry.
+      expect(variant.fullChroma).toBeUndefined();
     }
   });
 
@@ -76,6 +78,29 @@ describe.each([
     }
   });
 });
+
+test('coloured text, which 4:2:0 cannot carry at any quality, gets full chroma (JPEG 4:4:4, WebP sharp YUV) and reaches the target', async () => {
+  const preset = overridePreset(TARGET, { variants: TARGET.variants.filter((variant) => variant.width <= 640) });
+  const { rendition, raw } = await rendered(await colouredTextPng(1280, 800), preset);
+  for (const variant of lossy(rendition)) {
+    const label = `${variant.format} ${variant.name}`;
+    expect({ label, fullChroma: variant.fullChroma }).toEqual({ label, fullChroma: variant.format === 'avif' ? undefined : true });
+    const score = await rescore(raw, variant, preset);
+    expect(score).toBeCloseTo(variant.score!, 1);
+    expect(score).toBeGreaterThanOrEqual(preset.quality.target);
+  }
+  // The same 640 px with 4:2:0 at the highest quality the bounds allow falls far short.
+  const spec = preset.variants.find((variant) => variant.name === '640')!;
+  const reference = await resized(raw, spec, 'webp', preset);
+  const bytes = await sharp(reference.data, { raw: { width: reference.width, height: reference.height, channels: 3 } })
+    .webp({ quality: preset.quality.bounds.webp.max }).toBuffer();
+  const at420 = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+  const plain = ssimulacra2(
+    { data: reference.data, width: reference.width, height: reference.height, channels: 3 },
+    { data: at420.data, width: at420.info.width, height: at420.info.height, channels: 3 },
+  );
+  expect(plain).toBeLessThan(preset.quality.target - 10);
+}, 120_000);
 
 test('the search never leaves its bounds: an unreachable target takes the maximum, an easy one the minimum', async () => {
   const input = await photoJpeg(500, 400);
