@@ -16,8 +16,9 @@
  * - sizes beyond that budget take the quality of the largest measured size raised by `predictedQuality` (`predicted`):
  *   at one setting WebP scores lower the larger the rendition (a 12 MP photo's 2560 px WebP up to 5.3 points under
  *   its 640 px), JPEG on some photos too, AVIF not (measure/size-trend.ts, docs/benchmarks.md).
- * Where 4:2:0 chroma cannot reach the target at the probe even at the highest quality (coloured text, screenshots),
- * JPEG and WebP are searched again with full chroma (`FULL_CHROMA_FORMATS`), kept for every size of that format.
+ * Where 4:2:0 chroma cannot reach the target at a measured size even at the highest quality (coloured text,
+ * screenshots), JPEG and WebP search that size again with full chroma (`FULL_CHROMA_FORMATS`) and keep it for the
+ * sizes after it.
  * JPEG is searched first: AVIF and WebP aim at least at JPEG's score minus `FALLBACK_GAP`, so the first choice of the
  * negotiated URL is never more than 3 points below the JPEG fallback where both are measured.
  * AVIF probes and renditions use the policy's effort (1: at equal score 6-9% more bytes than effort 3 in a third of
@@ -40,8 +41,8 @@ export const MAX_PROBES = 4;
 /** Most encodes of a size other than the probe, verified from the quality of the size searched before it. */
 const MAX_VERIFY_PROBES = 4;
 /**
- * Formats searched again with full chroma (JPEG 4:4:4, WebP sharp YUV) when 4:2:0 cannot reach the target at the
- * probe. On photos it is near neutral (WebP at 640 px, 4 photos: 2-10% more bytes for 0.3-1.9 more points, about
+ * Formats searched again with full chroma (JPEG 4:4:4, WebP sharp YUV) when 4:2:0 cannot reach the target at a
+ * measured size. On photos it is near neutral (WebP at 640 px, 4 photos: 2-10% more bytes for 0.3-1.9 more points, about
  * equal bytes at equal score, twice the encode time), so it is not the default; on coloured text it is the difference
  * (a 640x400 terminal screenshot: WebP q95 42.3 -> 79.3, JPEG q95 43.3 -> 86.8; the 640 px of G1: WebP q80 79.7
  * against 64.0 at q95, JPEG q80 73.5 against 66.3 at q95). AVIF is already 4:4:4.
@@ -95,7 +96,7 @@ export interface Choice {
   readonly scoreSource: ScoreSource;
   /** The final rendition when it was made while measuring (probe and smaller variants). */
   readonly rendered?: RenderedVariant;
-  /** JPEG 4:4:4 or WebP sharp YUV, where 4:2:0 could not reach the target at the probe (`FULL_CHROMA_FORMATS`). */
+  /** JPEG 4:4:4 or WebP sharp YUV, where 4:2:0 could not reach the target (`FULL_CHROMA_FORMATS`). */
   readonly fullChroma?: boolean;
 }
 
@@ -274,31 +275,40 @@ export async function chooseQualities(
       const jpegScores = format === 'jpeg' ? [] : sizes[index].variants.map((variant) => choices.get(choiceKey(variant, 'jpeg'))?.score ?? -Infinity);
       return Math.max(policy.target, ...jpegScores.map((score) => score - FALLBACK_GAP + FALLBACK_SLACK));
     };
+    // Full chroma once 4:2:0 has failed a size even at the highest quality: then for that size again and every size after.
     let fullChroma = false;
-    const search = (index: number, range: QualityBounds, start: number, probes: number, settle = false) =>
-      searchQuality(scorer(sizes[index].variants[0], format, fullChroma), aim(index), range, start, SLOPE[format], probes, STEP[format], settle);
-
-    let found = await search(probe, bounds, preset.encoders[format].quality, MAX_PROBES);
-    if (found.score < aim(probe) && FULL_CHROMA_FORMATS.includes(format)) {
-      // 4:2:0 cannot reach the target even at the highest quality (coloured text, screenshots): search again with
-      // full chroma, and keep it for every size of this format where it scores higher.
+    let switchedAt: Found | undefined;
+    const search = async (index: number, range: QualityBounds, start: number, probes: number, settle = false) => {
+      const searchAt = (full: boolean, within: QualityBounds, from: number) =>
+        searchQuality(scorer(sizes[index].variants[0], format, full), aim(index), within, from, SLOPE[format], probes, STEP[format], settle);
+      const found = await searchAt(fullChroma, range, start);
+      if (fullChroma || found.score >= aim(index) || !FULL_CHROMA_FORMATS.includes(format)) return { found, fullChroma };
+      // 4:2:0 cannot reach the target here (coloured text, screenshots): search this size again with full chroma,
+      // over the whole bounds, and keep full chroma for the sizes after it where it scores higher.
+      const full = await searchAt(true, bounds, preset.encoders[format].quality);
+      if (full.score <= found.score) return { found, fullChroma };
       fullChroma = true;
-      const full = await search(probe, bounds, preset.encoders[format].quality, MAX_PROBES);
-      if (full.score > found.score) found = full;
-      else fullChroma = false;
-    }
-    measuredChoices(format, sizes[probe], found, fullChroma);
+      switchedAt = full;
+      return { found: full, fullChroma };
+    };
+    const measure = async (index: number, range: QualityBounds, start: number, probes: number, settle = false) => {
+      const result = await search(index, range, start, probes, settle);
+      measuredChoices(format, sizes[index], result.found, result.fullChroma);
+      return result.found;
+    };
+
+    const found = await measure(probe, bounds, preset.encoders[format].quality, MAX_PROBES);
     // Smaller sizes start from the probe's quality and only go up: they are verified, not searched afresh.
     for (let index = 0; index < probe; index++) {
-      measuredChoices(format, sizes[index], await search(index, { min: found.quality, max: bounds.max }, found.quality, MAX_VERIFY_PROBES), fullChroma);
+      await measure(index, { min: found.quality, max: bounds.max }, found.quality, MAX_VERIFY_PROBES);
     }
     // Larger sizes are measured smallest first, each starting from the quality of the size below it and searched both
     // ways: a photo's needed quality often falls with size (L4's JPEG q78 at 320 px, q71 at 640; AVIF of M3, G2, T1,
-    // L4 too), and every predicted size above inherits it.
-    let previous = found;
+    // L4 too), and every predicted size above inherits it. After a switch to full chroma below the probe, from the
+    // quality full chroma needed there (4:2:0's would be far off).
+    let previous = switchedAt ?? found;
     for (let index = probe + 1; index <= lastMeasured; index++) {
-      previous = await search(index, bounds, previous.quality, MAX_VERIFY_PROBES, true);
-      measuredChoices(format, sizes[index], previous, fullChroma);
+      previous = await measure(index, bounds, previous.quality, MAX_VERIFY_PROBES, true);
     }
     // A predicted size records the score of the measured size its quality is raised from.
     const predicted = rounded(previous.score);
