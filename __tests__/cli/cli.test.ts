@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { qualityText } from '../../cli/images';
 import { Run, runImgopt } from '../support/run-imgopt';
 
 const IMAGE_ID = '0123456789abcdef01234567';
@@ -142,4 +143,12 @@ describe('imgopt user mistakes', () => {
     expectOneLineError(noFile, /cannot read the outputs file missing\.json: no such file/);
     expectOneLineError(otherStack, /has no outputs for image-optimization-prod \(it has image-optimization-staging\)/);
   });
+});
+
+test('a rendition\'s quality column: measured, predicted, full chroma, fixed mode, lossless', () => {
+  expect(qualityText({ quality: 60, score: 75.54, score_source: 'measured' }).trimEnd()).toBe('q60 ss2 75.5');
+  expect(qualityText({ quality: 71, score: 75.1, score_source: 'predicted' }).trimEnd()).toBe('q71 ss2 ~75.1');
+  expect(qualityText({ quality: 83, score: 75.51, score_source: 'measured', full_chroma: true }).trimEnd()).toBe('q83+c ss2 75.5');
+  expect(qualityText({ quality: 82 }).trimEnd()).toBe('q82');
+  expect(qualityText({})).toBe(' '.repeat(15));
 });
