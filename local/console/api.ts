@@ -53,6 +53,8 @@ export interface ConsoleRendition {
   readonly quality: number | null;
   readonly score: number | null;
   readonly score_source: string | null;
+  /** JPEG 4:4:4 or WebP sharp YUV, where 4:2:0 could not reach the quality target. */
+  readonly full_chroma: boolean;
 }
 
 export interface ConsoleVariant {

@@ -317,6 +317,7 @@ function imageDetails(target: LocalTarget, preset: VariantPreset, record: ImageR
           quality: format.quality ?? null,
           score: format.score ?? null,
           score_source: format.score_source ?? null,
+          full_chroma: format.full_chroma === true,
         })),
       };
     }),

@@ -422,7 +422,7 @@ function renditionsSection(image: ConsoleImage): HTMLElement {
       h('strong', {}, rendition.format.toUpperCase()), ` ${rendition.width}×${rendition.height}`,
       h('div', { class: 'bytes' }, formatBytes(rendition.bytes), source ? ` · ${Math.round((rendition.bytes / source) * 1000) / 10}% of the upload` : ''),
       h('div', { class: 'sub' },
-        rendition.quality !== null ? `quality ${rendition.quality}` : 'quality setting not recorded',
+        rendition.quality !== null ? `quality ${rendition.quality}${rendition.full_chroma ? (rendition.format === 'jpeg' ? ' 4:4:4' : ' sharp YUV') : ''}` : 'quality setting not recorded',
         ' · ',
         rendition.score !== null ? `SSIMULACRA 2 ${rendition.score.toFixed(1)}${rendition.score_source ? ` (${rendition.score_source})` : ''}` : 'score not recorded'),
     ));
