@@ -42,8 +42,8 @@ describe.each([
   ['a flat illustration', () => flatIllustrationPng(900, 600)],
 ])('target mode on %s', (_name, make) => {
   let result: Awaited<ReturnType<typeof rendered>>;
-  // Every size of a 900x600 source is scored (4.5-9 s in plain Node, several times that under jest on a busy
-  // machine: one CI run hit the default 60 s).
+  // Every size of a 900x600 source is scored (4.5-9 s; under jest it was several times that before the metric stopped
+  // looking up Math in the sandbox's globals, and one CI run hit the default 60 s: the margin stays).
   beforeAll(async () => {
     result = await rendered(await make(), TARGET);
   }, 240_000);
