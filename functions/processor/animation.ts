@@ -19,7 +19,7 @@ import { OutputFormat } from '../../lib/formats';
 import { VariantPreset, VariantSpec, animates } from '../../lib/variants';
 import { Inspection, decodeFailure } from './inspect';
 import { AnimationBudget } from './limits';
-import { RenderOptions, RenderedVariant, Rendition, decode, formatsFor, placeholderFor, stillChoices, stillRendition, variantSize } from './transform';
+import { RenderOptions, RenderedVariant, Rendition, decode, fixedQuality, formatsFor, placeholderFor, stillChoices, stillRendition, variantSize } from './transform';
 
 /** What makes an upload an animation, as the renditions keep it. */
 export interface Animation {
@@ -137,7 +137,7 @@ export async function renderAnimated(
       animatedBySize.set(key, encoded);
     }
     const { data, width, height, frames } = await encoded;
-    return { format: 'webp', name: job.variant.name, width, height, data, frames, quality: preset.encoders.webp.quality };
+    return { format: 'webp', name: job.variant.name, width, height, data, frames, quality: fixedQuality('webp', preset) };
   };
 
   const order = jobs.map((job, index) => ({ index, cost: job.cost })).sort((a, b) => b.cost - a.cost);

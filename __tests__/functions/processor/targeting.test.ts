@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { inspect } from '../../../functions/processor/inspect';
 import { limitsForMemory } from '../../../functions/processor/limits';
 import { FALLBACK_GAP, measuredSizes, predictedQuality, searchQuality } from '../../../functions/processor/targeting';
-import { Raw, RenderedVariant, decode, render, resized } from '../../../functions/processor/transform';
+import { Raw, RenderedVariant, decode, encodePixels, render, resized } from '../../../functions/processor/transform';
 import { ssimulacra2 } from '../../../lib/ssimulacra2';
 import { DEFAULT_PRESET, VariantPreset, overridePreset } from '../../../lib/variants';
 import { colouredTextPng, flatIllustrationPng, photoJpeg } from '../../../fixtures/images';
@@ -92,8 +92,7 @@ test('coloured text, which 4:2:0 cannot carry at any quality, gets full chroma (
   // The same 640 px with 4:2:0 at the highest quality the bounds allow falls far short.
   const spec = preset.variants.find((variant) => variant.name === '640')!;
   const reference = await resized(raw, spec, 'webp', preset);
-  const bytes = await sharp(reference.data, { raw: { width: reference.width, height: reference.height, channels: 3 } })
-    .webp({ quality: preset.quality.bounds.webp.max }).toBuffer();
+  const bytes = await encodePixels(reference, 'webp', preset, preset.quality.bounds.webp.max);
   const at420 = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
   const plain = ssimulacra2(
     { data: reference.data, width: reference.width, height: reference.height, channels: 3 },
