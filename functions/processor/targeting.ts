@@ -53,11 +53,21 @@ export const FALLBACK_GAP = 3;
 /** Aimed above the floor JPEG sets, so the measured first choice is clear of it. */
 const FALLBACK_SLACK = 0.5;
 /**
- * The quality of a size `width` wide, too large to measure, from the largest measured size's and the probe's quality
- * and width: the measured size's quality raised, per doubling of width above the measured size, and at most `max`:
- * - by the trend t, the quality steps per doubling the target took from the probe to the measured size, when it rose
- *   (JPEG and WebP: a photo whose needed quality rose from 320 to 640 px keeps rising, L1's JPEG q62, q65, then
- *   q68, q70 and q73 at 1280, 1920 and 2560 px);
+ * Most quality steps per doubling of width the trend may add. L1's JPEG rose from q61 at 320 px to q69 at 640 px and
+ * then needed no more than q67-q70 at 1280-2560 px to score 74 (scores interpolated from a grid of encodes at those
+ * sizes): the steep rise of the smallest sizes did not go on, and carrying 8 steps per doubling spent q76-q82 there.
+ * The steepest trend that did go on was the screenshot G2's JPEG, 3 per doubling (q79 at 320 px, q82 at 640, q87
+ * needed at 1640). docs/benchmarks.md ("Predicted sizes").
+ */
+export const MAX_TREND = 3;
+/**
+ * The quality of a size `width` wide, too large to measure, from the largest measured size's and the trend base's
+ * quality and width (the widest measured size at most `probeWidth` wide with the same fit: a cover crop shows other
+ * pixels, so its quality says nothing about how this picture's needs grow): the measured size's quality raised, per
+ * doubling of width above the measured size, and at most `max`:
+ * - by the trend t, the quality steps per doubling the target took from the base to the measured size, when it rose,
+ *   at most `MAX_TREND` (JPEG and WebP: a photo whose needed quality rose from 320 to 640 px may keep rising, the
+ *   screenshot G2's JPEG q79, q82, then q87 at 1640 px);
  * - for WebP also by 8 (85 - quality) / 20: the lower the WebP quality that suffices at 640 px, the more it loses
  *   at larger sizes (L1: q64 at 640 px scores 69.7 at 2560 px; M3: q81 loses 1.7).
  * AVIF is not raised: at one quality its 1280 px scored at most 0.4 under its 640 px on the 7 photos.
@@ -71,14 +81,14 @@ const FALLBACK_SLACK = 0.5;
 export function predictedQuality(
   format: TargetedFormat,
   measured: { quality: number; width: number },
-  probe: { quality: number; width: number },
+  base: { quality: number; width: number } | undefined,
   width: number,
   max: number,
 ): number {
   const doublings = Math.log2(width / measured.width);
   if (format === 'avif' || !(doublings > 0)) return measured.quality;
-  const span = Math.log2(measured.width / probe.width);
-  const trend = span > 0 ? Math.max(0, (measured.quality - probe.quality) / span) : 0;
+  const span = base ? Math.log2(measured.width / base.width) : 0;
+  const trend = base && span > 0 ? Math.min(MAX_TREND, Math.max(0, (measured.quality - base.quality) / span)) : 0;
   const webp = format === 'webp' ? (8 * Math.max(0, 85 - measured.quality)) / 20 : 0;
   return Math.min(max, measured.quality + Math.ceil((trend + webp) * doublings - 1e-9));
 }
@@ -310,11 +320,19 @@ export async function chooseQualities(
     for (let index = probe + 1; index <= lastMeasured; index++) {
       previous = await measure(index, bounds, previous.quality, MAX_VERIFY_PROBES, true);
     }
-    // A predicted size records the score of the measured size its quality is raised from.
+    // A predicted size records the score of the measured size its quality is raised from. The trend's base: the widest
+    // size up to the probe's width with the largest measured size's fit (the cover thumb of a wide photo is larger in
+    // pixels than its 320 px, so it can be the probe, but it is a crop), with the quality chosen for it.
     const predicted = rounded(previous.score);
+    // A base in 4:2:0 says nothing about a full-chroma quality: then there is no trend.
+    const fit = sizes[lastMeasured].variants[0].fit;
+    const widest = sizes.slice(0, lastMeasured).filter((size) => size.width <= policy.probeWidth && size.variants[0].fit === fit)
+      .sort((a, b) => b.width - a.width)[0];
+    const baseChoice = widest && choices.get(choiceKey(widest.variants[0], format));
+    const base = baseChoice && Boolean(baseChoice.fullChroma) === fullChroma ? { quality: baseChoice.quality, width: widest.width } : undefined;
     for (let index = lastMeasured + 1; index < sizes.length; index++) {
       const quality = predictedQuality(format, { quality: previous.quality, width: sizes[lastMeasured].width },
-        { quality: found.quality, width: sizes[probe].width }, sizes[index].width, bounds.max);
+        base, sizes[index].width, bounds.max);
       for (const variant of sizes[index].variants) {
         choices.set(choiceKey(variant, format), { quality, score: predicted, scoreSource: 'predicted', ...(fullChroma ? { fullChroma } : {}) });
       }

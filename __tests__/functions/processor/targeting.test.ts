@@ -140,7 +140,7 @@ test('sizes beyond the measuring budget take the corrected quality of the larges
   }
 }, 60_000);
 
-test('a predicted size is raised by the trend from the probe and, for WebP, more the lower its quality; AVIF is not', () => {
+test('a predicted size is raised by the trend from the widest small size of its fit, at most MAX_TREND per doubling, and, for WebP, more the lower its quality; AVIF is not', () => {
   const at640 = (quality: number) => ({ quality, width: 640 });
   const at320 = (quality: number) => ({ quality, width: 320 });
   // L1's JPEG needed q62 at 320 px and q65 at 640 px (and q68, q70, q73 at 1280, 1920, 2560 px).
@@ -148,9 +148,15 @@ test('a predicted size is raised by the trend from the probe and, for WebP, more
   expect(predictedQuality('jpeg', at640(65), at320(62), 2560, 95)).toBe(71);
   // A falling trend does not lower the quality.
   expect(predictedQuality('jpeg', at640(71), at320(71), 2560, 95)).toBe(71);
-  // WebP: trend 5, plus 8 (85 - 64) / 20 = 8.4 per doubling.
-  expect(predictedQuality('webp', at640(64), at320(59), 1280, 95)).toBe(78);
-  expect(predictedQuality('webp', at640(64), at320(59), 2560, 95)).toBe(91);
+  // A steep rise of the smallest sizes is carried at most MAX_TREND steps per doubling (L1's JPEG: q61 at 320 px, q69
+  // at 640, and no more than q70 needed up to 2560 px).
+  expect(predictedQuality('jpeg', at640(69), at320(61), 1280, 95)).toBe(72);
+  expect(predictedQuality('jpeg', at640(69), at320(61), 2560, 95)).toBe(75);
+  // Without a base of the same fit (only the cover thumb below), no trend.
+  expect(predictedQuality('jpeg', at640(69), undefined, 2560, 95)).toBe(69);
+  // WebP: trend 5 carried as 3, plus 8 (85 - 64) / 20 = 8.4 per doubling.
+  expect(predictedQuality('webp', at640(64), at320(59), 1280, 95)).toBe(76);
+  expect(predictedQuality('webp', at640(64), at320(59), 2560, 95)).toBe(87);
   expect(predictedQuality('webp', at640(80), at320(80), 1280, 95)).toBe(82);
   expect(predictedQuality('webp', at640(90), at320(90), 2560, 95)).toBe(90);
   expect(predictedQuality('webp', at640(80), at320(80), 2560, 82)).toBe(82);
