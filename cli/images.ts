@@ -3,6 +3,7 @@
  * words an image's variants (their URLs come from lib/variant-urls.ts).
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { qualityLabel } from '../lib/formats';
 import { IMAGE_ID_PATTERN } from '../lib/keys';
 import { IMAGE_ID_ATTRIBUTE, ImageRecord, ImageStatus, OriginalRecord, STATUS_INDEX, ScoreSource } from '../lib/metadata';
 import { expected } from '../lib/problems';
@@ -61,16 +62,17 @@ export async function imagesWithStatus(target: Target, status: ImageStatus, limi
 
 /**
  * A rendition's encoder quality and SSIMULACRA 2 score, as one column: `q60 ss2 75.5` measured, `q60 ss2 ~75.2`
- * predicted (chosen on another size), `q82` in fixed mode, blank for lossless PNG; `q80+c` where full chroma was used
- * (JPEG 4:4:4, WebP sharp YUV).
+ * predicted (chosen on another size), `q82` in fixed mode, blank for lossless PNG; `q80 4:4:4` (JPEG) or
+ * `q80 sharp YUV` (WebP) where full chroma was used (lib/formats.ts `qualityLabel`).
  */
 export function qualityText(format: {
+  readonly format: string;
   readonly quality?: number;
   readonly score?: number;
   readonly score_source?: ScoreSource;
   readonly full_chroma?: boolean;
 }): string {
-  const quality = format.quality !== undefined ? `q${format.quality}${format.full_chroma ? '+c' : ''}` : '';
+  const quality = format.quality !== undefined ? `q${qualityLabel(format.format, format.quality, format.full_chroma)}` : '';
   if (format.score === undefined) return quality.padEnd(15);
   return `${quality} ss2 ${format.score_source === 'predicted' ? '~' : ''}${format.score.toFixed(1)}`.padEnd(15);
 }

@@ -37,6 +37,19 @@ export const OUTPUT_FORMAT_INFO: Readonly<Record<OutputFormat, OutputFormatInfo>
   png: { extension: 'png', contentType: 'image/png' },
 };
 
+/**
+ * How full chroma is encoded, per lossy format that falls back to it where 4:2:0 cannot reach the quality target
+ * (functions/processor/targeting.ts `FULL_CHROMA_FORMATS`): JPEG without chroma subsampling, WebP with sharp YUV
+ * conversion. Shown after the quality by `imgopt upload`, `imgopt status` and the console (`quality 83 4:4:4`).
+ */
+export const FULL_CHROMA_LABEL: Readonly<Partial<Record<OutputFormat, string>>> = { jpeg: '4:4:4', webp: 'sharp YUV' };
+
+/** The quality setting as shown: `83`, or `83 4:4:4` where the rendition was encoded with full chroma. */
+export function qualityLabel(format: string, quality: number, fullChroma: boolean | undefined): string {
+  const chroma = fullChroma && isOutputFormat(format) ? FULL_CHROMA_LABEL[format] : undefined;
+  return chroma ? `${quality} ${chroma}` : `${quality}`;
+}
+
 export function isOutputFormat(value: string): value is OutputFormat {
   return (OUTPUT_FORMATS as readonly string[]).includes(value);
 }

@@ -146,9 +146,10 @@ describe('imgopt user mistakes', () => {
 });
 
 test('a rendition\'s quality column: measured, predicted, full chroma, fixed mode, lossless', () => {
-  expect(qualityText({ quality: 60, score: 75.54, score_source: 'measured' }).trimEnd()).toBe('q60 ss2 75.5');
-  expect(qualityText({ quality: 71, score: 75.1, score_source: 'predicted' }).trimEnd()).toBe('q71 ss2 ~75.1');
-  expect(qualityText({ quality: 83, score: 75.51, score_source: 'measured', full_chroma: true }).trimEnd()).toBe('q83+c ss2 75.5');
-  expect(qualityText({ quality: 82 }).trimEnd()).toBe('q82');
-  expect(qualityText({})).toBe(' '.repeat(15));
+  expect(qualityText({ format: 'avif', quality: 60, score: 75.54, score_source: 'measured' }).trimEnd()).toBe('q60 ss2 75.5');
+  expect(qualityText({ format: 'jpeg', quality: 71, score: 75.1, score_source: 'predicted' }).trimEnd()).toBe('q71 ss2 ~75.1');
+  expect(qualityText({ format: 'jpeg', quality: 83, score: 75.51, score_source: 'measured', full_chroma: true }).trimEnd()).toBe('q83 4:4:4 ss2 75.5');
+  expect(qualityText({ format: 'webp', quality: 77, score: 75.7, score_source: 'measured', full_chroma: true }).trimEnd()).toBe('q77 sharp YUV ss2 75.7');
+  expect(qualityText({ format: 'jpeg', quality: 82 }).trimEnd()).toBe('q82');
+  expect(qualityText({ format: 'png' })).toBe(' '.repeat(15));
 });

@@ -4,6 +4,7 @@
  * as they finish without a reload. Everything from keys and metadata goes in as text (dom.ts).
  */
 import { formatBytes, formatMs, formatSaved } from '../../../cli/format';
+import { qualityLabel } from '../../../lib/formats';
 import type { ConsoleFailure, ConsoleImage, ConsoleOverview, ConsoleRendition, ConsoleRow, ConsoleUploaded, ConsoleVariant } from '../api';
 import { Child, append, h, replace } from './dom';
 
@@ -422,7 +423,7 @@ function renditionsSection(image: ConsoleImage): HTMLElement {
       h('strong', {}, rendition.format.toUpperCase()), ` ${rendition.width}×${rendition.height}`,
       h('div', { class: 'bytes' }, formatBytes(rendition.bytes), source ? ` · ${Math.round((rendition.bytes / source) * 1000) / 10}% of the upload` : ''),
       h('div', { class: 'sub' },
-        rendition.quality !== null ? `quality ${rendition.quality}${rendition.full_chroma ? (rendition.format === 'jpeg' ? ' 4:4:4' : ' sharp YUV') : ''}` : 'quality setting not recorded',
+        rendition.quality !== null ? `quality ${qualityLabel(rendition.format, rendition.quality, rendition.full_chroma)}` : 'quality setting not recorded',
         ' · ',
         rendition.score !== null ? `SSIMULACRA 2 ${rendition.score.toFixed(1)}${rendition.score_source ? ` (${rendition.score_source})` : ''}` : 'score not recorded'),
     ));
