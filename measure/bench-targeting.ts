@@ -2,7 +2,7 @@
  * `npm run bench -- --only quality`: what quality target mode buys, on the real photos (docs/benchmarks.md, "Quality
  * target mode"). Per photo, the whole default preset is rendered three ways, one thread each, and every lossy
  * rendition is scored from its bytes with the project's SSIMULACRA 2.1 against the source resized to the same size:
- * (a) today's fixed settings (`encoders` of DEFAULT_PRESET);
+ * (a) today's fixed settings (`encoders` of DEFAULT_PRESET, in `fixed` mode);
  * (b) fixed settings calibrated so every photo meets the target: per format, the lowest quality whose worst photo
  *     scores at least the target at every variant (found by a search per photo and variant), encoded with target
  *     mode's encoder settings (AVIF at `avifEffort`), so that (c)/(b) measures choosing per image, nothing else;
@@ -48,6 +48,8 @@ export async function benchQuality(options: QualityBenchOptions): Promise<void> 
   sharp.concurrency(1);
   const limits = limitsForMemory(2048);
   const target = overridePreset(DEFAULT_PRESET, { quality: { mode: 'target' } });
+  // The default preset is in target mode: (a) and (b) are its encoders in fixed mode, explicitly.
+  const fixed = overridePreset(DEFAULT_PRESET, { quality: { mode: 'fixed' } });
   const goal = target.quality.target;
   const photos = fs.readdirSync(options.images).filter((name) => /_photo_/.test(name))
     .filter((name) => !options.photos || options.photos.some((prefix) => name.startsWith(prefix))).sort();
@@ -99,7 +101,7 @@ export async function benchQuality(options: QualityBenchOptions): Promise<void> 
     const input = fs.readFileSync(path.join(options.images, photo));
     const inspection = await inspect(input, limits);
     prepared.set(photo, { input, inspection, raw: await decode(input, inspection, DEFAULT_PRESET, limits.maxPixels) });
-    await renderScored('a', photo, DEFAULT_PRESET);
+    await renderScored('a', photo, fixed);
     await renderScored('c', photo, target);
     // The lowest quality reaching the target for this photo and rendition, searched from (c)'s choice.
     const { raw } = prepared.get(photo)!;
@@ -113,7 +115,7 @@ export async function benchQuality(options: QualityBenchOptions): Promise<void> 
       needed.set(format, Math.max(needed.get(format) ?? 0, found.quality));
     }
   }
-  const calibrated = overridePreset(DEFAULT_PRESET, {
+  const calibrated = overridePreset(fixed, {
     encoders: {
       avif: { quality: needed.get('avif'), effort: target.quality.avifEffort },
       webp: { quality: needed.get('webp') },
