@@ -21,7 +21,7 @@ import { ssimulacra2Reference } from '../lib/ssimulacra2';
 import { DEFAULT_PRESET, overridePreset } from '../lib/variants';
 import { table } from './bench-table';
 
-const GRID = [60, 63, 66, 69, 72, 75, 78, 81, 84, 87, 90, 93, 95];
+const GRID = [50, 54, 58, 62, 66, 70, 74, 77, 80, 83, 86, 89, 92, 95];
 
 interface Point { readonly quality: number; readonly score: number }
 

@@ -84,13 +84,63 @@ export function predictedQuality(
   base: { quality: number; width: number } | undefined,
   width: number,
   max: number,
+  detailGrowth = 0,
 ): number {
   const doublings = Math.log2(width / measured.width);
   if (format === 'avif' || !(doublings > 0)) return measured.quality;
   const span = base ? Math.log2(measured.width / base.width) : 0;
   const trend = base && span > 0 ? Math.min(MAX_TREND, Math.max(0, (measured.quality - base.quality) / span)) : 0;
   const webp = format === 'webp' ? (8 * Math.max(0, 85 - measured.quality)) / 20 : 0;
-  return Math.min(max, measured.quality + Math.ceil((trend + webp) * doublings - 1e-9));
+  const detail = format === 'jpeg' ? DETAIL_STEPS * Math.max(0, detailGrowth) : 0;
+  return Math.min(max, measured.quality + Math.ceil((trend + webp + detail) * doublings - 1e-9));
+}
+
+/**
+ * Quality steps per doubling of the mean Laplacian (`detailGrowth`). Where a picture holds more fine detail per pixel
+ * the larger it is made (grain that a downscale averages away, text drawn at its native size), a predicted size needs
+ * more than any trend of the small sizes says. Measured (measure/predicted-sizes.ts, JPEG, the lowest quality reaching
+ * 75 against the 640 px's): a 4000x3000 photo-like image with per-pixel grain (fixtures/images.ts `photoJpeg`),
+ * detail 1.73x, 2.47x and 2.93x the 640 px's at 1280, 1920 and 2560 px, needed 9, 15 and 18 steps more (11.4-11.6 per
+ * doubling of detail); a 2400x1500 coloured-text image, 1.29x at 2400 px, 4 steps (11). The same grain at 1600x1200
+ * needed more: with 11 its predicted 1280 and 1600 px JPEGs scored 72.9 and 72.8, with 15 74.9 and 74.7 (the 4000 px
+ * one then 77.9-81.4), with 18 77.2 and 75.8. Without the term they scored 69.6 and 66.2 (4000 px: 71.5, 70.0, 68.0).
+ * On the 7 photos, G1, G2 and T1 detail per pixel falls with size (0.2x-0.77x the 640 px's at full size; L3 from its
+ * measured 1280 px 0.75x), so the term is zero there. JPEG only: WebP's own term (the lower its
+ * quality, the more it is raised) already took the grain's WebP to q73, q78 and q81, which reach 75 at every size
+ * (q63, q76 and q81 needed), and with this term on top it took q95 at 2560 px, 8x the bytes; the text's native-size
+ * WebP falls short at any quality (72.0 at q86 with sharp YUV, 73.1 at q91).
+ */
+export const DETAIL_STEPS = 15;
+
+/**
+ * The mean absolute Laplacian of the luma of 8-bit pixels (grey: the first channel): how much fine detail a size
+ * holds per pixel. About 20 ms per megapixel.
+ */
+export function meanLaplacian(pixels: { data: Buffer; width: number; height: number; channels: number }): number {
+  const { data, width, height, channels } = pixels;
+  if (width < 3 || height < 3) return 0;
+  const luma = new Float32Array(width * height);
+  for (let i = 0, o = 0; i < luma.length; i++, o += channels) {
+    luma[i] = channels >= 3 ? 0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2] : data[o];
+  }
+  let sum = 0;
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1, i = y * width + 1; x < width - 1; x++, i++) {
+      const laplacian = 4 * luma[i] - luma[i - 1] - luma[i + 1] - luma[i - width] - luma[i + width];
+      sum += laplacian < 0 ? -laplacian : laplacian;
+    }
+  }
+  return sum / ((width - 2) * (height - 2));
+}
+
+/**
+ * How the detail per pixel grows per doubling of width from the largest measured size to the largest predicted
+ * one: log2 of the ratio of their mean Laplacians over the doublings between them, 0 where it falls.
+ */
+export function detailGrowth(measured: { detail: number; width: number }, largest: { detail: number; width: number }): number {
+  const doublings = Math.log2(largest.width / measured.width);
+  if (!(doublings > 0) || !(measured.detail > 0) || !(largest.detail > 0)) return 0;
+  return Math.max(0, Math.log2(largest.detail / measured.detail) / doublings);
 }
 /** Score points per quality step near the target (1280 px, 7 photos: AVIF q50->60 +7.3, WebP q80->88 +6.8, JPEG q75->82 +3.5). */
 export const SLOPE: Readonly<Record<TargetedFormat, number>> = { avif: 0.73, webp: 0.85, jpeg: 0.5 };
@@ -243,6 +293,18 @@ export async function chooseQualities(
     }
     return prepared;
   };
+  // The mean Laplacian of a size, once per size and flattening: from the metric's reference where it was measured.
+  const details = new Map<string, Promise<number>>();
+  const detailOf = (variant: VariantSpec, format: OutputFormat, measured: boolean) => {
+    const flattened = format === 'jpeg' && (raw.channels === 2 || raw.channels === 4);
+    const key = `${variant.name}/${flattened ? 'flat' : 'as-is'}`;
+    let detail = details.get(key);
+    if (!detail) {
+      detail = (measured ? reference(variant, format).then((prepared) => prepared.pixels) : resized(raw, variant, format, preset)).then(meanLaplacian);
+      details.set(key, detail);
+    }
+    return detail;
+  };
   const scorer = (variant: VariantSpec, format: TargetedFormat, fullChroma: boolean) => async (quality: number) => {
     const { pixels, score } = await reference(variant, format);
     const data = await encodePixels(pixels, format, preset, quality, fullChroma);
@@ -330,9 +392,14 @@ export async function chooseQualities(
       .sort((a, b) => b.width - a.width)[0];
     const baseChoice = widest && choices.get(choiceKey(widest.variants[0], format));
     const base = baseChoice && Boolean(baseChoice.fullChroma) === fullChroma ? { quality: baseChoice.quality, width: widest.width } : undefined;
+    // JPEG: detail per pixel at the largest predicted size against the largest measured one (`DETAIL_STEPS`).
+    const largest = sizes.filter((size, index) => index > lastMeasured && size.variants[0].fit === fit).pop();
+    const growth = format !== 'jpeg' || !largest ? 0 : detailGrowth(
+      { detail: await detailOf(sizes[lastMeasured].variants[0], format, true), width: sizes[lastMeasured].width },
+      { detail: await detailOf(largest.variants[0], format, false), width: largest.width });
     for (let index = lastMeasured + 1; index < sizes.length; index++) {
       const quality = predictedQuality(format, { quality: previous.quality, width: sizes[lastMeasured].width },
-        base, sizes[index].width, bounds.max);
+        base, sizes[index].width, bounds.max, growth);
       for (const variant of sizes[index].variants) {
         choices.set(choiceKey(variant, format), { quality, score: predicted, scoreSource: 'predicted', ...(fullChroma ? { fullChroma } : {}) });
       }

@@ -8,7 +8,7 @@
 import sharp from 'sharp';
 import { inspect } from '../../../functions/processor/inspect';
 import { limitsForMemory } from '../../../functions/processor/limits';
-import { FALLBACK_GAP, measuredSizes, predictedQuality, searchQuality } from '../../../functions/processor/targeting';
+import { DETAIL_STEPS, FALLBACK_GAP, detailGrowth, meanLaplacian, measuredSizes, predictedQuality, searchQuality } from '../../../functions/processor/targeting';
 import { Raw, RenderedVariant, decode, encodePixels, render, resized } from '../../../functions/processor/transform';
 import { ssimulacra2 } from '../../../lib/ssimulacra2';
 import { DEFAULT_PRESET, VariantPreset, overridePreset } from '../../../lib/variants';
@@ -129,11 +129,10 @@ test('sizes beyond the measuring budget take the corrected quality of the larges
   for (const format of ['avif', 'webp', 'jpeg'] as const) {
     const of = (name: string) => rendition.variants.find((v) => v.name === name && v.format === format)!;
     expect([of('thumb').scoreSource, of('320').scoreSource, of('640').scoreSource]).toEqual(['measured', 'measured', 'predicted']);
-    // The probe (320) is the largest measured size: no trend, so only WebP is raised.
-    const probe = { quality: of('320').quality!, width: of('320').width };
-    expect(of('640').quality).toBe(predictedQuality(format, probe, probe, of('640').width, preset.quality.bounds[format].max));
-    if (format === 'webp') expect(of('640').quality).toBeGreaterThan(of('320').quality!);
-    else expect(of('640').quality).toBe(of('320').quality);
+    // The probe (320) is the largest measured size, so there is no trend: WebP is raised for its low quality, JPEG
+    // for the grain its 640 px keeps (more detail per pixel than the 320 px), AVIF not at all.
+    if (format === 'avif') expect(of('640').quality).toBe(of('320').quality);
+    else expect(of('640').quality).toBeGreaterThan(of('320').quality!);
     expect(of('640').score).toBe(of('320').score);
     // The recorded score of a measured rendition is its real score.
     expect(await rescore(raw, of('320'), preset)).toBeCloseTo(of('320').score!, 1);
@@ -163,6 +162,39 @@ test('a predicted size is raised by the trend from the widest small size of its 
   expect(predictedQuality('avif', at640(50), at320(40), 1280, 90)).toBe(50);
   // Not larger than the measured size: its quality.
   expect(predictedQuality('webp', at640(64), at320(59), 640, 95)).toBe(64);
+});
+
+test('a grainy photo whose larger sizes hold more detail per pixel: its predicted JPEGs are raised by the detail growth and stay within a point of the target', async () => {
+  // Per-pixel grain that the 640 px downscale averages away: at the 640 px's quality the 1280 and 1600 px JPEGs
+  // score 69.6 and 66.2. Only the 640 px is measured here, so 1280 and 1600 px are predicted.
+  const preset = overridePreset(TARGET, { quality: { measurePixels: 350_000 } });
+  const { rendition, raw } = await rendered(await photoJpeg(1600, 1200), preset);
+  const jpeg = (name: string) => rendition.variants.find((v) => v.name === name && v.format === 'jpeg')!;
+  expect(jpeg('640').scoreSource).toBe('measured');
+  for (const name of ['1280', 'full']) {
+    const variant = jpeg(name);
+    expect(variant.scoreSource).toBe('predicted');
+    expect(variant.quality).toBeGreaterThan(jpeg('640').quality! + 5);
+    expect(await rescore(raw, variant, preset)).toBeGreaterThanOrEqual(preset.quality.target - 1);
+    // Without the raise, the 640 px's quality falls more than a point short.
+    const atMeasured = { ...variant, data: await encodePixels(await resized(raw, preset.variants.find((v) => v.name === name)!, 'jpeg', preset), 'jpeg', preset, jpeg('640').quality) };
+    expect(await rescore(raw, atMeasured, preset)).toBeLessThan(preset.quality.target - 1);
+  }
+}, 90_000);
+
+test('detail growth: the log2 ratio of mean Laplacians per doubling, zero where detail falls; JPEG is raised DETAIL_STEPS per unit', async () => {
+  const flat = { data: Buffer.alloc(16 * 16 * 3, 128), width: 16, height: 16, channels: 3 };
+  expect(meanLaplacian(flat)).toBe(0);
+  const checker = { data: Buffer.alloc(16 * 16, 0), width: 16, height: 16, channels: 1 };
+  for (let i = 0; i < 256; i++) checker.data[i] = ((i % 16) + Math.floor(i / 16)) % 2 === 0 ? 255 : 0;
+  // Every inner pixel differs from its four neighbours by 255: |4 * 255| or |-4 * 255|.
+  expect(meanLaplacian(checker)).toBe(1020);
+  // 4x the detail over 2 doublings: 1 per doubling; falling detail: 0.
+  expect(detailGrowth({ detail: 2, width: 640 }, { detail: 8, width: 2560 })).toBeCloseTo(1, 10);
+  expect(detailGrowth({ detail: 8, width: 640 }, { detail: 2, width: 2560 })).toBe(0);
+  expect(predictedQuality('jpeg', { quality: 60, width: 640 }, undefined, 1280, 95, 0.5)).toBe(60 + Math.ceil(DETAIL_STEPS / 2));
+  expect(predictedQuality('webp', { quality: 85, width: 640 }, undefined, 1280, 95, 0.5)).toBe(85);
+  expect(predictedQuality('jpeg', { quality: 60, width: 640 }, undefined, 1280, 95, 0)).toBe(60);
 });
 
 test('the measuring budget covers the sizes above the probe smallest first, while their pixels fit', () => {
