@@ -123,7 +123,7 @@ export const DEFAULT_PRESET: VariantPreset = {
   },
   // `target` by default (docs/benchmarks.md, "Quality target mode"; `npm run bench -- --only quality`, 7 photos): every
   // negotiated rendition scores at least 74.85 (measured ones at least 75) where these fixed settings let the AVIF
-  // served first fall to 63.5, with 15% fewer bytes than them, and 14% (AVIF), 11% (WebP), 15% (JPEG), 13% over all
+  // served first fall to 63.5, with 16% fewer bytes than them, and 14% (AVIF), 11% (WebP), 16% (JPEG), 14% over all
   // formats fewer than fixed settings calibrated to the worst photo (q63, q86, q82). The whole preset on the 12 MP
   // photo costs 1.11x fixed mode's CPU (bound 1.3x), peak RSS 337 MB. An environment returns to `fixed` with the
   // preset override `quality: { mode: 'fixed' }`.
