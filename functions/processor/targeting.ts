@@ -15,7 +15,9 @@
  *   71.4), and scoring a few tiles of a large rendition overestimated its score by 2-10 points (docs/benchmarks.md);
  * - sizes beyond that budget take the quality of the largest measured size raised by `predictedQuality` (`predicted`):
  *   at one setting WebP scores lower the larger the rendition (a 12 MP photo's 2560 px WebP up to 5.3 points under
- *   its 640 px), JPEG on some photos too, AVIF not (measure/size-trend.ts, docs/benchmarks.md).
+ *   its 640 px), JPEG on some photos too, AVIF not (measure/size-trend.ts, docs/benchmarks.md); a JPEG also by how
+ *   much more fine detail per pixel the largest size holds than the measured one (`detailGrowth`: grain, native-size
+ *   text), zero on the shared photos.
  * Where 4:2:0 chroma cannot reach the target at a measured size even at the highest quality (coloured text,
  * screenshots), JPEG and WebP search that size again with full chroma (`FULL_CHROMA_FORMATS`) and keep it for the
  * sizes after it.
