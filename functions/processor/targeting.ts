@@ -258,6 +258,32 @@ interface Size {
 }
 
 /**
+ * Where the trend of the predicted sizes starts: the widest size below the largest measured one, at most `probeWidth`
+ * wide, with its fit. The probe can be a crop: the cover thumb of a wide photo is larger in pixels than its 320 px
+ * (320x180), but it shows the centre of the picture at another scale. Only where no size of that fit is that small
+ * (a preset without a 320 px, such as dev's: thumb, 640, 1280, full) is the probe the base, as it was for every
+ * preset before, at the crop's scale (`equivalentWidth`): G2's 1640 px JPEG in dev then takes q87 (74.2) where the
+ * crop's own width gave q86 (73.7) and no base at all q82.
+ */
+export function trendBase(sizes: readonly { width: number; fit: string }[], probe: number, lastMeasured: number, probeWidth: number): number | undefined {
+  let widest: number | undefined;
+  for (let index = 0; index < lastMeasured; index++) {
+    const size = sizes[index];
+    if (size.width <= probeWidth && size.fit === sizes[lastMeasured].fit && (widest === undefined || size.width > sizes[widest].width)) widest = index;
+  }
+  return widest ?? (probe < lastMeasured ? probe : undefined);
+}
+
+/**
+ * The width the whole picture has at a size's scale: its width for a fitted (inside) size; for a cover crop the
+ * source's width times the crop's scale (G2's 256x256 thumb of 1640x919 is at the scale of a 457 px wide picture).
+ */
+export function equivalentWidth(size: { width: number; height: number; variants: readonly VariantSpec[] }, source: { width: number; height: number }): number {
+  if (size.variants[0].fit !== 'cover') return size.width;
+  return Math.max(size.width / source.width, size.height / source.height) * source.width;
+}
+
+/**
  * Which sizes of a format are scored in full: the probe, every size below it, and the sizes above it, smallest
  * first, while their pixels add up to at most `measurePixels`. The rest are predicted.
  */
@@ -384,16 +410,15 @@ export async function chooseQualities(
     for (let index = probe + 1; index <= lastMeasured; index++) {
       previous = await measure(index, bounds, previous.quality, MAX_VERIFY_PROBES, true);
     }
-    // A predicted size records the score of the measured size its quality is raised from. The trend's base: the widest
-    // size up to the probe's width with the largest measured size's fit (the cover thumb of a wide photo is larger in
-    // pixels than its 320 px, so it can be the probe, but it is a crop), with the quality chosen for it.
+    // A predicted size records the score of the measured size its quality is raised from. The trend's base
+    // (`trendBase`), with the quality chosen for it; a base in 4:2:0 says nothing about a full-chroma quality: then
+    // there is no trend.
     const predicted = rounded(previous.score);
-    // A base in 4:2:0 says nothing about a full-chroma quality: then there is no trend.
     const fit = sizes[lastMeasured].variants[0].fit;
-    const widest = sizes.slice(0, lastMeasured).filter((size) => size.width <= policy.probeWidth && size.variants[0].fit === fit)
-      .sort((a, b) => b.width - a.width)[0];
-    const baseChoice = widest && choices.get(choiceKey(widest.variants[0], format));
-    const base = baseChoice && Boolean(baseChoice.fullChroma) === fullChroma ? { quality: baseChoice.quality, width: widest.width } : undefined;
+    const baseIndex = trendBase(sizes.map((size) => ({ width: size.width, fit: size.variants[0].fit })), probe, lastMeasured, policy.probeWidth);
+    const baseChoice = baseIndex === undefined ? undefined : choices.get(choiceKey(sizes[baseIndex].variants[0], format));
+    const base = baseChoice && Boolean(baseChoice.fullChroma) === fullChroma
+      ? { quality: baseChoice.quality, width: equivalentWidth(sizes[baseIndex!], raw) } : undefined;
     // JPEG: detail per pixel at the largest predicted size against the largest measured one (`DETAIL_STEPS`).
     const largest = sizes.filter((size, index) => index > lastMeasured && size.variants[0].fit === fit).pop();
     const growth = format !== 'jpeg' || !largest ? 0 : detailGrowth(

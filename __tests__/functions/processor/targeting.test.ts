@@ -8,7 +8,7 @@
 import sharp from 'sharp';
 import { inspect } from '../../../functions/processor/inspect';
 import { limitsForMemory } from '../../../functions/processor/limits';
-import { DETAIL_STEPS, FALLBACK_GAP, detailGrowth, meanLaplacian, measuredSizes, predictedQuality, searchQuality } from '../../../functions/processor/targeting';
+import { DETAIL_STEPS, FALLBACK_GAP, detailGrowth, meanLaplacian, measuredSizes, predictedQuality, searchQuality, trendBase, equivalentWidth } from '../../../functions/processor/targeting';
 import { Raw, RenderedVariant, decode, encodePixels, render, resized } from '../../../functions/processor/transform';
 import { ssimulacra2 } from '../../../lib/ssimulacra2';
 import { DEFAULT_PRESET, VariantPreset, overridePreset } from '../../../lib/variants';
@@ -195,6 +195,22 @@ test('detail growth: the log2 ratio of mean Laplacians per doubling, zero where 
   expect(predictedQuality('jpeg', { quality: 60, width: 640 }, undefined, 1280, 95, 0.5)).toBe(60 + Math.ceil(DETAIL_STEPS / 2));
   expect(predictedQuality('webp', { quality: 85, width: 640 }, undefined, 1280, 95, 0.5)).toBe(85);
   expect(predictedQuality('jpeg', { quality: 60, width: 640 }, undefined, 1280, 95, 0)).toBe(60);
+});
+
+test('the trend starts from the widest small size of the same fit, else from the probe', () => {
+  // The default preset on a 16:9 photo, by pixels: 320x180, thumb 256x256 (the probe), 640x360, 1280x720.
+  const wide = [{ width: 320, fit: 'inside' }, { width: 256, fit: 'cover' }, { width: 640, fit: 'inside' }, { width: 1280, fit: 'inside' }];
+  expect(trendBase(wide, 1, 2, 320)).toBe(0);
+  // Dev's preset (thumb, 640, 1280, full): no inside size that small, so the probe.
+  const dev = [{ width: 256, fit: 'cover' }, { width: 640, fit: 'inside' }, { width: 1280, fit: 'inside' }];
+  expect(trendBase(dev, 0, 1, 320)).toBe(0);
+  // The probe is the largest measured size: no base.
+  expect(trendBase(dev, 0, 0, 320)).toBeUndefined();
+  // A cover crop counts at its scale: G2's 256x256 thumb of 1640x919 is the scale of a 457 px wide picture.
+  const thumb = { width: 256, height: 256, variants: [DEFAULT_PRESET.variants.find((v) => v.name === 'thumb')!] };
+  expect(equivalentWidth(thumb, { width: 1640, height: 919 })).toBeCloseTo(456.8, 1);
+  const inside = { width: 640, height: 359, variants: [DEFAULT_PRESET.variants.find((v) => v.name === '640')!] };
+  expect(equivalentWidth(inside, { width: 1640, height: 919 })).toBe(640);
 });
 
 test('the measuring budget covers the sizes above the probe smallest first, while their pixels fit', () => {
