@@ -12,6 +12,8 @@ import { UsageError, UserError } from './errors';
 import type { Target } from './target';
 
 export { variantUrls } from '../lib/variant-urls';
+import type { VariantUrls } from '../lib/variant-urls';
+import { formatBytes } from './format';
 export type { VariantUrls } from '../lib/variant-urls';
 
 /** Fails with a clear line when the argument cannot be an image id. */
@@ -75,6 +77,20 @@ export function qualityText(format: {
   const quality = format.quality !== undefined ? `q${qualityLabel(format.format, format.quality, format.full_chroma)}` : '';
   if (format.score === undefined) return quality.padEnd(15);
   return `${quality} ss2 ${format.score_source === 'predicted' ? '~' : ''}${format.score.toFixed(1)}`.padEnd(15);
+}
+
+/**
+ * The variants of an item as `imgopt upload` and `imgopt status` list them, each line starting with `indent`: per
+ * variant its size and negotiated URL, then per rendition its format, bytes, quality and score, and URL. The quality
+ * column is as wide as its widest entry (`q77 sharp YUV ss2 ~75.7`), so the URLs line up.
+ */
+export function variantLines(variants: readonly VariantUrls[], indent: string): string[] {
+  const width = Math.max(0, ...variants.flatMap((variant) => variant.formats.map((format) => qualityText(format).length)));
+  return variants.flatMap((variant) => [
+    `${indent}${variant.name.padEnd(6)} ${`${variant.width}x${variant.height}`.padEnd(10)} ${variant.negotiatedUrl}`,
+    ...variant.formats.map((format) =>
+      `${indent}${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${qualityText(format).padEnd(width)} ${format.url}${renditionNote(format, variant.frames)}`),
+  ]);
 }
 
 /** How a rendition is listed: `animated, 10 frames` for an animated one, nothing for a still. */

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { qualityText } from '../../cli/images';
+import { qualityText, variantLines } from '../../cli/images';
 import { Run, runImgopt } from '../support/run-imgopt';
 
 const IMAGE_ID = '0123456789abcdef01234567';
@@ -152,4 +152,19 @@ test('a rendition\'s quality column: measured, predicted, full chroma, fixed mod
   expect(qualityText({ format: 'webp', quality: 77, score: 75.7, score_source: 'measured', full_chroma: true }).trimEnd()).toBe('q77 sharp YUV ss2 75.7');
   expect(qualityText({ format: 'jpeg', quality: 82 }).trimEnd()).toBe('q82');
   expect(qualityText({ format: 'png' })).toBe(' '.repeat(15));
+});
+
+test('a variant listing lines its URLs up, also past a full-chroma quality', () => {
+  const rendition = (format: 'webp' | 'jpeg' | 'png', extra: object) => ({ format, bytes: 36_000, url: `http://cdn/${format}/id/640.${format}`, key: `${format}/id/640`, animated: false, ...extra });
+  const lines = variantLines([{
+    name: '640', width: 640, height: 358, negotiatedUrl: 'http://cdn/images/id/640',
+    formats: [
+      rendition('webp', { quality: 77, score: 75.7, score_source: 'measured', full_chroma: true }),
+      rendition('jpeg', { quality: 71, score: 75.1, score_source: 'measured' }),
+      rendition('png', {}),
+    ],
+  }], '  ');
+  expect(lines[1]).toContain('q77 sharp YUV ss2 75.7 http://cdn/webp/');
+  const columns = lines.slice(1).map((line) => line.indexOf('http://'));
+  expect(new Set(columns).size).toBe(1);
 });

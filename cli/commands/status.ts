@@ -3,7 +3,7 @@ import type { ImageRecord } from '../../lib/metadata';
 import type { ParsedCommand } from '../args';
 import { EXIT } from '../errors';
 import { formatBytes, formatMs, formatSaved } from '../format';
-import { animationText, checkImageId, getImage, missingImage, qualityText, renditionNote, variantUrls } from '../images';
+import { animationText, checkImageId, getImage, missingImage, variantLines, variantUrls } from '../images';
 import type { Target } from '../target';
 
 export async function status(command: ParsedCommand, connect: () => Target): Promise<number> {
@@ -38,12 +38,7 @@ export function renderRecord(target: Target, record: ImageRecord): string {
   const variants = variantUrls(target.cdnUrl, record);
   if (variants.length > 0) {
     lines.push('', 'variants');
-    for (const variant of variants) {
-      lines.push(`  ${variant.name.padEnd(6)} ${`${variant.width}x${variant.height}`.padEnd(10)} ${variant.negotiatedUrl}`);
-      for (const format of variant.formats) {
-        lines.push(`  ${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${qualityText(format)} ${format.url}${renditionNote(format, variant.frames)}`);
-      }
-    }
+    lines.push(...variantLines(variants, '  '));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -10,7 +10,7 @@ import { findFailureMessage } from '../../local/failure-queue';
 import { ParsedCommand, integerOption } from '../args';
 import { EXIT, UserError } from '../errors';
 import { formatBytes, formatMs, formatSaved } from '../format';
-import { animationText, getImage, qualityText, renditionNote, variantUrls } from '../images';
+import { animationText, getImage, variantLines, variantUrls } from '../images';
 import { UPLOAD_EXTENSIONS_TEXT, putUpload, uploadContentType } from '../put-upload';
 import type { Target } from '../target';
 
@@ -189,12 +189,7 @@ function resultText(target: Target, result: UploadResult): string {
     lines.push(`    ${formatBytes(source)} uploaded, ${formatSaved(record.bytes_saved, source)}`);
     const animation = record.original && animationText(record.original);
     if (animation) lines.push(`    ${animation}`);
-    for (const variant of variantUrls(target.cdnUrl, record)) {
-      lines.push(`    ${variant.name.padEnd(6)} ${`${variant.width}x${variant.height}`.padEnd(10)} ${variant.negotiatedUrl}`);
-      for (const format of variant.formats) {
-        lines.push(`    ${''.padEnd(6)} ${format.format.padEnd(5)}${formatBytes(format.bytes).padStart(9)}  ${qualityText(format)} ${format.url}${renditionNote(format, variant.frames)}`);
-      }
-    }
+    lines.push(...variantLines(variantUrls(target.cdnUrl, record), '    '));
   }
   return lines.join('\n');
 }
