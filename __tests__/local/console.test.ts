@@ -234,6 +234,9 @@ describeInChromium('the local console in Chromium', () => {
     expect(why).toMatch(/, else jpeg, which every browser decodes/);
     expect(why).not.toMatch(/png/);
     expect(await page.locator('.why .problem').count()).toBe(0);
+    // A PNG card says what it is: lossless, with no quality setting or score to show.
+    const png = page.locator('figure.rendition[data-format="png"]').first();
+    expect(await png.locator('.sub').textContent()).toBe('lossless');
   });
 
   test('the copied <picture> markup is what imgopt html prints, and renders in a blank page at its width and height', async () => {

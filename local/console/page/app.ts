@@ -414,6 +414,14 @@ async function negotiatedSection(image: ConsoleImage): Promise<HTMLElement> {
   return section;
 }
 
+/** `quality 83 4:4:4 · SSIMULACRA 2 75.5 (measured)`; `lossless` for a PNG, which has neither. */
+function renditionQuality(rendition: ConsoleRendition): string {
+  if (rendition.format === 'png' && rendition.quality === null && rendition.score === null) return 'lossless';
+  const quality = rendition.quality !== null ? `quality ${qualityLabel(rendition.format, rendition.quality, rendition.full_chroma)}` : 'quality setting not recorded';
+  const score = rendition.score !== null ? `SSIMULACRA 2 ${rendition.score.toFixed(1)}${rendition.score_source ? ` (${rendition.score_source})` : ''}` : 'score not recorded';
+  return `${quality} · ${score}`;
+}
+
 function renditionsSection(image: ConsoleImage): HTMLElement {
   const source = image.row.source_bytes ?? undefined;
   const card = (variant: ConsoleVariant, rendition: ConsoleRendition) => h('figure', { class: 'rendition', attrs: { 'data-format': rendition.format, 'data-variant': variant.name } },
@@ -422,10 +430,7 @@ function renditionsSection(image: ConsoleImage): HTMLElement {
     h('figcaption', {},
       h('strong', {}, rendition.format.toUpperCase()), ` ${rendition.width}×${rendition.height}`,
       h('div', { class: 'bytes' }, formatBytes(rendition.bytes), source ? ` · ${Math.round((rendition.bytes / source) * 1000) / 10}% of the upload` : ''),
-      h('div', { class: 'sub' },
-        rendition.quality !== null ? `quality ${qualityLabel(rendition.format, rendition.quality, rendition.full_chroma)}` : 'quality setting not recorded',
-        ' · ',
-        rendition.score !== null ? `SSIMULACRA 2 ${rendition.score.toFixed(1)}${rendition.score_source ? ` (${rendition.score_source})` : ''}` : 'score not recorded'),
+      h('div', { class: 'sub' }, renditionQuality(rendition)),
     ));
   return h('section', { class: 'renditions' },
     h('h2', {}, 'Every rendition'),
