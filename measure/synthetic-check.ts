@@ -14,6 +14,7 @@ import sharp from 'sharp';
 import { colouredTextPng, flatIllustrationPng, photoJpeg, transparentPng } from '../fixtures/images';
 import { inspect } from '../functions/processor/inspect';
 import { limitsForMemory } from '../functions/processor/limits';
+import { decoded, image8 } from '../functions/processor/targeting';
 import { decode, render, resized } from '../functions/processor/transform';
 import { qualityLabel } from '../lib/formats';
 import { ssimulacra2 } from '../lib/ssimulacra2';
@@ -47,9 +48,7 @@ async function main(): Promise<void> {
     for (const variant of rendition.variants.filter((v) => v.format !== 'png')) {
       const spec = preset.variants.find((v) => v.name === variant.name)!;
       const reference = await resized(raw, spec, variant.format, preset);
-      const { data, info } = await sharp(variant.data).raw().toBuffer({ resolveWithObject: true });
-      const score = ssimulacra2({ data: reference.data, width: reference.width, height: reference.height, channels: reference.channels as 3 },
-        { data, width: info.width, height: info.height, channels: info.channels as 3 });
+      const score = ssimulacra2(await image8(reference), await decoded(variant.data));
       scores.set(`${variant.format}/${variant.name}`, score);
       const source = variant.scoreSource ?? 'measured';
       lowest[source] = Math.min(lowest[source], score);

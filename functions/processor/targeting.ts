@@ -64,14 +64,14 @@ const FALLBACK_SLACK = 0.5;
 export const MAX_TREND = 3;
 /**
  * The quality of a size `width` wide, too large to measure, from the largest measured size's and the trend base's
- * quality and width (the widest measured size at most `probeWidth` wide with the same fit: a cover crop shows other
- * pixels, so its quality says nothing about how this picture's needs grow): the measured size's quality raised, per
- * doubling of width above the measured size, and at most `max`:
+ * quality and width (`trendBase`): the measured size's quality raised, per doubling of width above the measured
+ * size, and at most `max`:
  * - by the trend t, the quality steps per doubling the target took from the base to the measured size, when it rose,
  *   at most `MAX_TREND` (JPEG and WebP: a photo whose needed quality rose from 320 to 640 px may keep rising, the
  *   screenshot G2's JPEG q79, q82, then q87 at 1640 px);
  * - for WebP also by 8 (85 - quality) / 20: the lower the WebP quality that suffices at 640 px, the more it loses
- *   at larger sizes (L1: q64 at 640 px scores 69.7 at 2560 px; M3: q81 loses 1.7).
+ *   at larger sizes (L1: q64 at 640 px scores 69.7 at 2560 px; M3: q81 loses 1.7);
+ * - for JPEG also by `DETAIL_STEPS` times `detailGrowth` (never negative: `detailGrowth` is 0 where detail falls).
  * AVIF is not raised: at one quality its 1280 px scored at most 0.4 under its 640 px on the 7 photos.
  * The form was chosen on the 7 photos of ../shared/images, every 1280-2560 px rendition interpolated from a grid of
  * encodes (measure/size-trend.ts), where a WebP coefficient of 5 sufficed; in the processor the trend it sees is
@@ -93,7 +93,7 @@ export function predictedQuality(
   const span = base ? Math.log2(measured.width / base.width) : 0;
   const trend = base && span > 0 ? Math.min(MAX_TREND, Math.max(0, (measured.quality - base.quality) / span)) : 0;
   const webp = format === 'webp' ? (8 * Math.max(0, 85 - measured.quality)) / 20 : 0;
-  const detail = format === 'jpeg' ? DETAIL_STEPS * Math.max(0, detailGrowth) : 0;
+  const detail = format === 'jpeg' ? DETAIL_STEPS * detailGrowth : 0;
   return Math.min(max, measured.quality + Math.ceil((trend + webp + detail) * doublings - 1e-9));
 }
 
@@ -310,10 +310,11 @@ export async function chooseQualities(
   const policy = preset.quality;
   const choices = new Map<string, Choice>();
   // The reference side of the metric, prepared once per size (and per flattening: only JPEG of an alpha source differs).
+  const pixelsKey = (variant: VariantSpec, format: OutputFormat) =>
+    `${variant.name}/${format === 'jpeg' && (raw.channels === 2 || raw.channels === 4) ? 'flat' : 'as-is'}`;
   const references = new Map<string, Promise<{ pixels: Raw; score: (image: Image8) => number }>>();
   const reference = (variant: VariantSpec, format: OutputFormat) => {
-    const flattened = format === 'jpeg' && (raw.channels === 2 || raw.channels === 4);
-    const key = `${variant.name}/${flattened ? 'flat' : 'as-is'}`;
+    const key = pixelsKey(variant, format);
     let prepared = references.get(key);
     if (!prepared) {
       prepared = resized(raw, variant, format, preset).then(async (pixels) => ({ pixels, score: ssimulacra2Reference(await image8(pixels)) }));
@@ -321,17 +322,10 @@ export async function chooseQualities(
     }
     return prepared;
   };
-  // The mean Laplacian of a size, once per size and flattening: from the metric's reference where it was measured.
-  const details = new Map<string, Promise<number>>();
-  const detailOf = (variant: VariantSpec, format: OutputFormat, measured: boolean) => {
-    const flattened = format === 'jpeg' && (raw.channels === 2 || raw.channels === 4);
-    const key = `${variant.name}/${flattened ? 'flat' : 'as-is'}`;
-    let detail = details.get(key);
-    if (!detail) {
-      detail = (measured ? reference(variant, format).then((prepared) => prepared.pixels) : resized(raw, variant, format, preset)).then(meanLaplacian);
-      details.set(key, detail);
-    }
-    return detail;
+  // The mean Laplacian of a size: from the metric's reference where the size was measured, else resized for it.
+  const detailOf = async (variant: VariantSpec, format: OutputFormat) => {
+    const prepared = references.get(pixelsKey(variant, format));
+    return meanLaplacian(prepared ? (await prepared).pixels : await resized(raw, variant, format, preset));
   };
   const scorer = (variant: VariantSpec, format: TargetedFormat, fullChroma: boolean) => async (quality: number) => {
     const { pixels, score } = await reference(variant, format);
@@ -422,8 +416,8 @@ export async function chooseQualities(
     // JPEG: detail per pixel at the largest predicted size against the largest measured one (`DETAIL_STEPS`).
     const largest = sizes.filter((size, index) => index > lastMeasured && size.variants[0].fit === fit).pop();
     const growth = format !== 'jpeg' || !largest ? 0 : detailGrowth(
-      { detail: await detailOf(sizes[lastMeasured].variants[0], format, true), width: sizes[lastMeasured].width },
-      { detail: await detailOf(largest.variants[0], format, false), width: largest.width });
+      { detail: await detailOf(sizes[lastMeasured].variants[0], format), width: sizes[lastMeasured].width },
+      { detail: await detailOf(largest.variants[0], format), width: largest.width });
     for (let index = lastMeasured + 1; index < sizes.length; index++) {
       const quality = predictedQuality(format, { quality: previous.quality, width: sizes[lastMeasured].width },
         base, sizes[index].width, bounds.max, growth);
